@@ -33,6 +33,14 @@ export class WatchStream {
     );
   }
 
+  /**
+   * Asks etcd for a progress notification: a response without events whose header
+   * revision every later event of this stream exceeds.
+   */
+  requestProgress(): void {
+    if (!this.done) this.stream?.write({ progress_request: {} });
+  }
+
   /** Stops the watch; no callback runs afterwards. */
   close(): void {
     if (this.done) return;

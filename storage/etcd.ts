@@ -162,6 +162,10 @@ export class EtcdStorage implements Storage {
             : new UnavailableError(`etcd cancelled the watch: ${res.cancel_reason}`),
         );
       }
+      if (res.events.length === 0 && !res.created) {
+        handlers.onProgress?.(Number(res.header.revision));
+        return;
+      }
       for (const ev of res.events) {
         // A handler may close the watch halfway through a batch.
         if (!open) return;
@@ -177,7 +181,7 @@ export class EtcdStorage implements Storage {
       this.timeoutMs,
     );
     this.watches.add(stream);
-    return { close: () => stop() };
+    return { close: () => stop(), requestProgress: () => stream.requestProgress() };
   }
 
   async currentRevision(): Promise<number> {

@@ -63,10 +63,17 @@ export interface WatchHandlers {
    * longer available; the caller must relist.
    */
   onError(err: Error): void;
+  /**
+   * Every event of this watch with revision ≤ `revision` has been delivered. Sent in
+   * answer to `Watch.requestProgress()`, so a quiet prefix can prove it is up to date.
+   */
+  onProgress?(revision: number): void;
 }
 
 export interface Watch {
   close(): void;
+  /** Asks for an `onProgress` call once everything up to the store's current revision is delivered. */
+  requestProgress(): void;
 }
 
 export interface Storage {

@@ -428,6 +428,26 @@ export function runStorageConformance(
         expect(closing.errors).toEqual([]);
         witness.close();
       });
+
+      it('reports progress past writes to other prefixes when asked', async () => {
+        const progress: number[] = [];
+        const quiet = storage.watch(`${p}quiet/`, await storage.currentRevision(), {
+          onEvent: () => {
+            throw new Error('no event expected under the quiet prefix');
+          },
+          onError: (err) => {
+            throw err;
+          },
+          onProgress: (revision) => progress.push(revision),
+        });
+        const elsewhere = await storage.create(`${p}busy/x`, bytes('1'));
+        // Ask until the answer covers the write: a request may race the watch's creation.
+        await vi.waitFor(() => {
+          quiet.requestProgress();
+          expect(Math.max(0, ...progress)).toBeGreaterThanOrEqual(elsewhere.modRevision);
+        }, eventually);
+        quiet.close();
+      });
     });
 
     describe('compaction', () => {
