@@ -1,0 +1,1 @@
+export { EmbeddedStorage, type EmbeddedStorageOptions } from './embedded-storage.js';
