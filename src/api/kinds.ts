@@ -1,10 +1,10 @@
 // The kind definitions as data, read from openapi/<group>/<version>/<plural>.yaml.
 // Everything kind-specific in the server (validation, defaulting, discovery, tables,
 // published OpenAPI, generated types) comes from these definitions, never from code.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { projectRoot } from './project-root.js';
 import { z } from 'zod';
 
 export interface PrinterColumn {
@@ -199,14 +199,8 @@ function kindFiles(dir: string): string[] {
     .flatMap((versionDir) => readdirSync(versionDir).filter((name) => name.endsWith('.yaml')).map((name) => join(versionDir, name)));
 }
 
-// Walks up from this module, so the same code finds openapi/ from src/ (tsx, vitest)
-// and from the compiled dist/src/.
 function projectOpenapiDir(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'openapi')) && existsSync(join(dir, 'package.json'))) return join(dir, 'openapi');
-    if (dirname(dir) === dir) throw new Error(`no folder holding both openapi/ and package.json above ${start}`);
-  }
+  return join(projectRoot(), 'openapi');
 }
 
 function compare(a: string, b: string): number {

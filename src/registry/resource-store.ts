@@ -1,0 +1,388 @@
+// The generic registry: one instance per kind, serving every verb over the storage
+// interface with Kubernetes semantics (optimistic concurrency, generation, status split,
+// finalizers, dry run, pagination). Kind-specific behaviour comes only from the kind's
+// definition and the admission step.
+import { randomBytes } from 'node:crypto';
+import {
+  CompactedError,
+  ConflictError,
+  FutureRevisionError,
+  KeyExistsError,
+  NotFoundError,
+  type Storage,
+} from '../../storage/interface.js';
+import type { Admission, FieldValidation } from '../admission/types.js';
+import type { KindDefinition } from '../api/kinds.js';
+import { deepCopy, type KubeObject, type ObjectList } from '../api/object.js';
+import * as errors from '../meta/status.js';
+import { decodeObject, encodeObject } from './codec.js';
+import { KeyLayout } from './keys.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { ObjectFilter } from './filter.js';
+import { nowRfc3339, prepareForCreate, prepareForUpdate, unchanged } from './strategy.js';
+import { TooOldError, WatchCache, type CacheWatcher } from './watch-cache.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+}
+
+export interface WriteResult {
+  object: KubeObject;
+  warnings: string[];
+}
+
+export interface ListRequest {
+  namespace?: string;
+  filter: ObjectFilter;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+}
+
+export interface DeleteResult {
+  object: KubeObject;
+  /** False when finalizers hold the object: it is only marked for deletion. */
+  deleted: boolean;
+}
+
+/** Produces the desired object from the current one; may throw an ApiError. */
+export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+export interface UpdateRequest {
+  namespace?: string;
+  name: string;
+  subresource: string;
+  mutate: Mutator;
+  /** Retry the mutation against a fresh read on conflict (when the client sent no resourceVersion). */
+  retryOnConflict: boolean;
+}
+
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const CACHE_FRESHNESS_TIMEOUT_MS = 3000;
+
+export class ResourceStore {
+  readonly keys: KeyLayout;
+  readonly cache: WatchCache;
+  private readonly resource: { group: string; resource: string };
+  private readonly groupKind: { group: string; kind: string };
+
+  constructor(
+    readonly kind: KindDefinition,
+    private readonly storage: Storage,
+    private readonly admission: Admission,
+    onCacheError?: (err: Error) => void,
+  ) {
+    this.keys = new KeyLayout(kind);
+    this.cache = new WatchCache(storage, this.keys.prefix(), { onError: onCacheError });
+    this.resource = { group: kind.group, resource: kind.plural };
+    this.groupKind = { group: kind.group, kind: kind.kind };
+  }
+
+  get namespaced(): boolean {
+    return this.kind.scope === 'Namespaced';
+  }
+
+  get apiVersion(): string {
+    return `${this.kind.group}/${this.kind.version}`;
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.storage.get(this.keys.key(namespace, name));
+    if (!kv) throw errors.notFound(this.resource, name);
+    return decodeObject(kv);
+  }
+
+  async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    const obj = deepCopy(body);
+    this.checkTypeMeta(obj);
+    obj.metadata ??= {};
+    this.bindNamespace(obj, namespace);
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
+    if (!obj.metadata.name && !generated) {
+      throw errors.invalid(this.groupKind, '', [errors.fieldRequired('metadata.name', 'name or generateName is required')]);
+    }
+    prepareForCreate(this.kind, obj);
+    for (let attempt = 0; ; attempt++) {
+      if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
+      const warnings = await this.admission.admit({
+        operation: 'CREATE',
+        kind: this.kind,
+        object: obj,
+        subresource: '',
+        fieldValidation: opts.fieldValidation ?? 'Warn',
+        dryRun: !!opts.dryRun,
+      });
+      if (opts.dryRun) return { object: obj, warnings };
+      try {
+        const kv = await this.storage.create(this.keys.key(namespace, obj.metadata.name!), encodeObject(obj));
+        return { object: decodeObject(kv), warnings };
+      } catch (err) {
+        if (!(err instanceof KeyExistsError)) throw err;
+        if (!generated || attempt >= 7) throw errors.alreadyExists(this.resource, obj.metadata.name!);
+      }
+    }
+  }
+
+  /**
+   * The one update path behind PUT, PATCH and their status forms: read, mutate, prepare,
+   * admit, write guarded by the read's revision.
+   */
+  async update(req: UpdateRequest, opts: WriteOptions): Promise<WriteResult> {
+    const key = this.keys.key(req.namespace, req.name);
+    for (;;) {
+      const kv = await this.storage.get(key);
+      if (!kv) throw errors.notFound(this.resource, req.name);
+      const current = decodeObject(kv);
+      const desired = await req.mutate(deepCopy(current));
+      this.checkTypeMeta(desired);
+      desired.metadata ??= {};
+      this.checkIdentity(desired, req.namespace, req.name);
+      const expectedRv = desired.metadata.resourceVersion;
+      if (expectedRv && expectedRv !== current.metadata.resourceVersion) {
+        throw errors.conflict(this.resource, req.name, errors.OPTIMISTIC_LOCK_MESSAGE);
+      }
+      const next = prepareForUpdate(this.kind, desired, current, req.subresource);
+      const warnings = await this.admission.admit({
+        operation: 'UPDATE',
+        kind: this.kind,
+        object: next,
+        oldObject: current,
+        subresource: req.subresource,
+        fieldValidation: opts.fieldValidation ?? 'Warn',
+        dryRun: !!opts.dryRun,
+      });
+      const finalized = !!next.metadata.deletionTimestamp && !next.metadata.finalizers?.length;
+      if (opts.dryRun) return { object: next, warnings };
+      if (unchanged(next, current) && !finalized) return { object: current, warnings };
+      try {
+        if (finalized) {
+          await this.storage.delete(key, { expectedModRevision: kv.modRevision });
+          return { object: next, warnings };
+        }
+        const written = await this.storage.update(key, encodeObject(next), kv.modRevision);
+        return { object: decodeObject(written), warnings };
+      } catch (err) {
+        const raced = err instanceof ConflictError || err instanceof NotFoundError;
+        if (!raced) throw err;
+        if (err instanceof NotFoundError) throw errors.notFound(this.resource, req.name);
+        if (!req.retryOnConflict) throw errors.conflict(this.resource, req.name, errors.OPTIMISTIC_LOCK_MESSAGE);
+      }
+    }
+  }
+
+  async delete(namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
+    const key = this.keys.key(namespace, name);
+    for (;;) {
+      const kv = await this.storage.get(key);
+      if (!kv) throw errors.notFound(this.resource, name);
+      const current = decodeObject(kv);
+      this.checkPreconditions(current, opts.preconditions);
+      const finalizers = withPropagationFinalizer(current.metadata.finalizers ?? [], opts.propagationPolicy);
+      try {
+        if (finalizers.length === 0) {
+          if (!opts.dryRun) await this.storage.delete(key, { expectedModRevision: kv.modRevision });
+          return { object: current, deleted: true };
+        }
+        if (current.metadata.deletionTimestamp && finalizers.length === current.metadata.finalizers?.length) {
+          return { object: current, deleted: false };
+        }
+        const marked = deepCopy(current);
+        marked.metadata.deletionTimestamp ??= nowRfc3339();
+        marked.metadata.deletionGracePeriodSeconds = 0;
+        marked.metadata.finalizers = finalizers;
+        if (opts.dryRun) return { object: marked, deleted: false };
+        const written = await this.storage.update(key, encodeObject(marked), kv.modRevision);
+        return { object: decodeObject(written), deleted: false };
+      } catch (err) {
+        if (err instanceof NotFoundError) throw errors.notFound(this.resource, name);
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+
+  async list(req: ListRequest): Promise<ObjectList> {
+    const prefix = this.keys.prefix(req.namespace);
+    const rv = parseResourceVersion(req.resourceVersion, 'resourceVersion');
+    if (req.continueToken) {
+      if (req.resourceVersion) throw errors.badRequest('specifying resource version is not allowed when using continue');
+      const token = decodeContinue(req.continueToken);
+      return this.listFromStorage(req, this.keys.prefix() + token.start, token.revision, prefix);
+    }
+    const exact = req.resourceVersionMatch === 'Exact';
+    if (req.resourceVersionMatch && !req.resourceVersion) {
+      throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    }
+    if (exact && rv === 0) throw errors.badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
+    // kube-apiserver's rules: "" is a consistent read (storage), "0" any state (cache),
+    // N with NotOlderThan at least N (cache once it has caught up; storage when paging),
+    // Exact N (storage at N).
+    const anyState = req.resourceVersion === '0';
+    if (anyState || (rv > 0 && !exact && !req.limit)) {
+      if (rv > 0 && !(await this.cache.waitFor(rv, CACHE_FRESHNESS_TIMEOUT_MS))) {
+        throw errors.timeout(`Too large resource version: ${rv}, current: ${this.cache.currentRevision}`, 1);
+      }
+      await this.cache.start();
+      const { items, revision } = this.cache.list(prefix);
+      return this.listResult(items.filter((o) => req.filter.matches(o)), revision);
+    }
+    return this.listFromStorage(req, prefix, exact ? rv : 0, prefix);
+  }
+
+  /** Pages through storage, filling each page with `limit` matching objects. */
+  private async listFromStorage(req: ListRequest, startKey: string, revision: number, prefix: string): Promise<ObjectList> {
+    const limit = req.limit ?? 0;
+    const items: KubeObject[] = [];
+    let readRevision = revision;
+    let next: string | undefined = startKey;
+    let remaining = 0;
+    let more = false;
+    try {
+      for (;;) {
+        const page = await this.storage.list(prefix, { revision: readRevision, limit: limit ? limit - items.length : 0, startKey: next });
+        readRevision = page.revision;
+        for (const kv of page.items) {
+          const obj = decodeObject(kv);
+          if (req.filter.matches(obj)) items.push(obj);
+        }
+        more = page.more;
+        remaining = page.remaining;
+        if (page.items.length) next = page.items[page.items.length - 1]!.key + '\0';
+        if (!more || (limit && items.length >= limit)) break;
+      }
+    } catch (err) {
+      if (err instanceof CompactedError) {
+        throw req.continueToken
+          ? errors.resourceExpired(
+              'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+            )
+          : errors.resourceExpired(`The resourceVersion for the provided list is too old.`);
+      }
+      if (err instanceof FutureRevisionError) {
+        throw errors.timeout(`Too large resource version: ${err.requestedRevision}, current: ${err.currentRevision}`, 1);
+      }
+      throw err;
+    }
+    const list = this.listResult(items, readRevision);
+    if (more && next) {
+      list.metadata.continue = encodeContinue({ revision: readRevision, start: next.slice(this.keys.prefix().length) });
+      // Counts are exact only when every stored object is a candidate.
+      if (req.filter.empty) list.metadata.remainingItemCount = remaining;
+    }
+    return list;
+  }
+
+  private listResult(items: KubeObject[], revision: number): ObjectList {
+    return {
+      apiVersion: this.apiVersion,
+      kind: this.kind.listKind,
+      metadata: { resourceVersion: String(revision) },
+      items,
+    };
+  }
+
+  /**
+   * Starts a watch from the cache. `resourceVersion` "" or "0" (or sendInitialEvents)
+   * first replays the current state as ADDED events, as kube-apiserver does.
+   */
+  async watch(
+    req: { namespace?: string; filter: ObjectFilter; resourceVersion?: string; sendInitialEvents?: boolean },
+    sink: CacheWatcher & { onInitialEventsEnd?(revision: number): void },
+  ): Promise<() => void> {
+    await this.cache.start();
+    const rv = parseResourceVersion(req.resourceVersion, 'resourceVersion');
+    const initial = req.sendInitialEvents ?? (rv === 0);
+    if (rv > 0 && !(await this.cache.waitFor(rv, CACHE_FRESHNESS_TIMEOUT_MS))) {
+      throw errors.timeout(`Too large resource version: ${rv}, current: ${this.cache.currentRevision}`, 1);
+    }
+    const prefix = this.keys.prefix(req.namespace);
+    if (initial) {
+      const { items, revision } = this.cache.list(prefix);
+      for (const object of items) {
+        sink.onEvent({ type: 'ADDED', key: '', object, revision: Number(object.metadata.resourceVersion) });
+      }
+      sink.onInitialEventsEnd?.(revision);
+      return this.cache.watch(revision, sink);
+    }
+    try {
+      return this.cache.watch(rv, sink);
+    } catch (err) {
+      if (err instanceof TooOldError) throw errors.resourceExpired(err.message);
+      throw err;
+    }
+  }
+
+  private checkTypeMeta(obj: KubeObject): void {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw errors.badRequest('the request body must be a JSON or YAML object');
+    if (obj.apiVersion !== undefined && obj.apiVersion !== this.apiVersion) {
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.apiVersion})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== this.kind.kind) {
+      throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.kind.kind})`);
+    }
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.kind.kind;
+  }
+
+  private bindNamespace(obj: KubeObject, namespace: string | undefined): void {
+    if (!this.namespaced) {
+      delete obj.metadata.namespace;
+      return;
+    }
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = namespace;
+  }
+
+  private checkIdentity(obj: KubeObject, namespace: string | undefined, name: string): void {
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    this.bindNamespace(obj, namespace);
+    obj.metadata.name = name;
+  }
+
+  private checkPreconditions(current: KubeObject, pre: DeleteOptions['preconditions']): void {
+    if (pre?.uid && pre.uid !== current.metadata.uid) {
+      throw errors.conflict(
+        this.resource,
+        current.metadata.name!,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      throw errors.conflict(
+        this.resource,
+        current.metadata.name!,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+      );
+    }
+  }
+}
+
+function withPropagationFinalizer(finalizers: string[], policy: DeleteOptions['propagationPolicy']): string[] {
+  const extra = policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined;
+  return extra && !finalizers.includes(extra) ? [...finalizers, extra] : finalizers;
+}
+
+function generateName(prefix: string): string {
+  const bytes = randomBytes(5);
+  let suffix = '';
+  for (const b of bytes) suffix += GENERATE_NAME_ALPHABET[b % GENERATE_NAME_ALPHABET.length];
+  return prefix + suffix;
+}
+
+export function parseResourceVersion(value: string | undefined, param: string): number {
+  if (value === undefined || value === '') return 0;
+  if (!/^\d+$/.test(value)) throw errors.badRequest(`invalid ${param}: ${value}`);
+  return Number(value);
+}
+

@@ -1,0 +1,223 @@
+// The API server: HTTPS, authentication and authorization, discovery, health, metrics,
+// the published OpenAPI, and the generic resource handler for every kind. It is
+// assembled from its parts by the command line (src/cli/apiserver.ts) or by tests.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Storage } from '../../storage/interface.js';
+import type { Admission } from '../admission/types.js';
+import type { KindDefinition } from '../api/kinds.js';
+import * as errors from '../meta/status.js';
+import { ResourceStore } from '../registry/resource-store.js';
+import type { Authenticator, Authorizer, UserInfo } from './auth.js';
+import { buildDiscovery } from './discovery.js';
+import { ServerMetrics } from './metrics.js';
+import { negotiate } from './negotiation.js';
+import { openApiRouter } from './openapi-routes.js';
+import { handleResource, requestVerb, type ServedResource, type WatchSettings } from './resource-handler.js';
+import { parseResourcePath } from './resource-path.js';
+import { TableConvertor } from './table.js';
+import { instrumentStorage } from '../registry/instrumented-storage.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface ApiServerConfig {
+  kinds: KindDefinition[];
+  storage: Storage;
+  admission: Admission;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  logger: Logger;
+  tls: { key: string; cert: string; clientCa: string };
+  bindAddress: string;
+  port: number;
+  bookmarkIntervalMs?: number;
+  minRequestTimeoutSeconds?: number;
+}
+
+interface AuthedRequest extends Request {
+  user?: UserInfo;
+}
+
+export class ApiServer {
+  readonly metrics = new ServerMetrics();
+  private readonly resources = new Map<string, ServedResource>();
+  private server: Server | null = null;
+  private readonly watchSettings: WatchSettings;
+
+  constructor(private readonly config: ApiServerConfig) {
+    const storage = instrumentStorage(config.storage, (operation, type, seconds) =>
+      this.metrics.storageDuration.labels(operation, type).observe(seconds),
+    );
+    for (const kind of config.kinds) {
+      const store = new ResourceStore(kind, storage, config.admission, (err) =>
+        config.logger.warn({ resource: kind.plural, err: err.message }, 'watch cache restarting'),
+      );
+      this.resources.set(`${kind.group}/${kind.version}/${kind.plural}`, { store, table: new TableConvertor(kind.printerColumns) });
+    }
+    this.watchSettings = {
+      bookmarkIntervalMs: config.bookmarkIntervalMs ?? 60_000,
+      minRequestTimeoutSeconds: config.minRequestTimeoutSeconds ?? 1800,
+      onWatchStart: (served) => {
+        const gauge = this.metrics.watches.labels('WATCH', served.store.kind.group, served.store.kind.plural);
+        gauge.inc();
+        return () => gauge.dec();
+      },
+    };
+  }
+
+  /** Fills every watch cache, then listens. */
+  async start(): Promise<number> {
+    await Promise.all([...this.resources.values()].map((r) => r.store.cache.start()));
+    const app = this.app();
+    const { tls } = this.config;
+    this.server = createServer({ key: tls.key, cert: tls.cert, ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }, app);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.config.port, this.config.bindAddress, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.resources.values()) r.store.cache.close();
+    if (!this.server) return;
+    const server = this.server;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private app(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.disable('etag');
+    app.set('query parser', false);
+    const discovery = buildDiscovery(this.config.kinds);
+    const { logger } = this.config;
+
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.debug({ method: req.method, path: req.originalUrl, code: res.statusCode, ms, user: (req as AuthedRequest).user?.name }, 'request');
+      });
+      next();
+    });
+
+    // Probes answer without credentials, as kube-apiserver's do.
+    app.get(['/livez', '/healthz/ping', '/livez/ping'], (_req, res) => void res.type('text/plain').send('ok'));
+    app.get(['/readyz', '/healthz'], async (_req, res) => {
+      const ready = await this.storageAnswers();
+      res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : '[-]storage failed: storage is not answering\nreadyz check failed');
+    });
+
+    app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
+      try {
+        const user = await this.config.authenticator.authenticate(req);
+        if (!user) throw errors.unauthorized('Unauthorized');
+        req.user = user;
+        next();
+      } catch (err) {
+        next(err);
+      }
+    });
+
+    app.get('/version', (_req, res) => void res.json(SERVER_VERSION));
+    app.get('/metrics', async (_req, res) => {
+      res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    });
+    app.use(openApiRouter(this.config.kinds));
+
+    app.get('/api', (_req, res) => void res.json({ kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [] }));
+    app.get('/apis', (req, res) => {
+      const choice = negotiate(req.headers.accept, ['APIGroupDiscoveryList']);
+      res.vary('Accept');
+      if (choice?.transform === 'APIGroupDiscoveryList') {
+        const doc = choice.transformVersion === 'apidiscovery.k8s.io/v2beta1' ? discovery.aggregated.v2beta1 : discovery.aggregated.v2;
+        res.set({ ETag: doc.etag, 'Content-Type': choice.contentType });
+        if (req.headers['if-none-match'] === doc.etag) return void res.status(304).end();
+        return void res.send(doc.body);
+      }
+      res.json(discovery.apis);
+    });
+    app.get('/apis/:group', (req, res, next) => {
+      const doc = discovery.groups.get(req.params.group!);
+      if (!doc) return next();
+      res.json(doc);
+    });
+    app.get('/apis/:group/:version', (req, res, next) => {
+      const doc = discovery.resourceLists.get(`${req.params.group}/${req.params.version}`);
+      if (!doc) return next();
+      res.json(doc);
+    });
+
+    app.use('/apis', (req: AuthedRequest, res: Response, next: NextFunction) => {
+      this.serveResource(req, res).catch(next);
+    });
+
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      next(errors.notFound({ group: '', resource: '' }, req.path));
+    });
+
+    // Every failure leaves as a metav1.Status; anything unexpected is a 500 that is logged.
+    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+      const status = errors.toStatus(err);
+      if (status.code >= 500) logger.error({ err, path: req.originalUrl }, 'request failed');
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      res.status(status.code).type('application/json').send(JSON.stringify(status));
+    });
+    return app;
+  }
+
+  private async serveResource(req: AuthedRequest, res: Response): Promise<void> {
+    const url = new URL(req.originalUrl, 'https://localhost');
+    let path;
+    try {
+      path = parseResourcePath(url.pathname);
+    } catch {
+      path = null;
+    }
+    if (!path) throw errors.notFound({ group: '', resource: '' }, url.pathname);
+    const served = this.resources.get(`${path.group}/${path.version}/${path.resource}`);
+    if (!served) throw errors.notFound({ group: path.group, resource: path.resource }, path.name ?? '');
+    const verb = requestVerb(req.method, path, url.searchParams);
+    if (!verb) throw errors.methodNotSupported({ group: path.group, resource: path.resource }, req.method);
+    const decision = await this.config.authorizer.authorize({
+      user: req.user!,
+      verb,
+      resourceRequest: true,
+      path: url.pathname,
+      apiGroup: path.group,
+      apiVersion: path.version,
+      resource: path.resource,
+      subresource: path.subresource || undefined,
+      namespace: path.namespace,
+      name: path.name,
+    });
+    if (!decision.allowed) {
+      const scope = path.namespace ? ` in the namespace "${path.namespace}"` : ' at the cluster scope';
+      const sub = path.subresource ? `/${path.subresource}` : '';
+      throw errors.forbidden(
+        { group: path.group, resource: path.resource + sub },
+        path.name ?? '',
+        `User "${req.user!.name}" cannot ${verb} resource "${path.resource}${sub}" in API group "${path.group}"${scope}${decision.reason ? `: ${decision.reason}` : ''}`,
+      );
+    }
+    const timer = this.metrics.requestDuration.startTimer({ verb: verb.toUpperCase(), group: path.group, resource: path.resource, subresource: path.subresource });
+    res.on('finish', () => {
+      if (verb !== 'watch') timer();
+      this.metrics.requests.inc({ verb: verb.toUpperCase(), group: path.group, resource: path.resource, subresource: path.subresource, code: String(res.statusCode) });
+    });
+    await handleResource(req, res, served, path, verb, url.searchParams, this.watchSettings);
+  }
+
+  private async storageAnswers(): Promise<boolean> {
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref());
+    return Promise.race([this.config.storage.currentRevision().then(() => true, () => false), timeout]);
+  }
+}

@@ -1,0 +1,300 @@
+// The REST verbs on resources, generic over kinds: parse the request's options, call the
+// resource's store, and answer in the negotiated representation. Nothing here knows a
+// kind by name.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FieldValidation } from '../admission/types.js';
+import type { KubeObject } from '../api/object.js';
+import { parseFieldSelector } from '../meta/fields.js';
+import { parseLabelSelector } from '../meta/labels.js';
+import * as errors from '../meta/status.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
+import { ObjectFilter } from '../registry/filter.js';
+import type { DeleteOptions, ResourceStore, WriteOptions } from '../registry/resource-store.js';
+import { decodeDocument, mediaType, readBody, readObjectBody } from './body.js';
+import { negotiate, type MediaChoice, type Transform } from './negotiation.js';
+import { serialize, transformList, transformObject, type TransformContext } from './representation.js';
+import type { ResourcePath } from './resource-path.js';
+import type { IncludeObject, TableConvertor } from './table.js';
+import { WatchStream } from './watch-stream.js';
+
+export interface ServedResource {
+  store: ResourceStore;
+  table: TableConvertor;
+}
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export interface WatchSettings {
+  bookmarkIntervalMs: number;
+  /** Watches without timeoutSeconds end after a random time in [min, 2*min), as kube's do. */
+  minRequestTimeoutSeconds: number;
+  onWatchStart(resource: ServedResource): () => void;
+}
+
+const OBJECT_TRANSFORMS: Transform[] = ['Table', 'PartialObjectMetadata'];
+const LIST_TRANSFORMS: Transform[] = ['Table', 'PartialObjectMetadataList'];
+const WATCH_TRANSFORMS: Transform[] = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
+
+export function requestVerb(method: string, path: ResourcePath, query: URLSearchParams): Verb | null {
+  const watch = path.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+  switch (method) {
+    case 'GET':
+      if (watch) return 'watch';
+      return path.name ? 'get' : 'list';
+    case 'POST':
+      return path.name ? null : 'create';
+    case 'PUT':
+      return path.name ? 'update' : null;
+    case 'PATCH':
+      return path.name ? 'patch' : null;
+    case 'DELETE':
+      return path.name ? 'delete' : 'deletecollection';
+    default:
+      return null;
+  }
+}
+
+export async function handleResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: ServedResource,
+  path: ResourcePath,
+  verb: Verb,
+  query: URLSearchParams,
+  watchSettings: WatchSettings,
+): Promise<void> {
+  const { store } = served;
+  if (path.subresource && (path.subresource !== 'status' || !store.kind.hasStatus)) {
+    throw errors.notFound({ group: path.group, resource: `${path.resource}/${path.subresource}` }, path.name ?? '');
+  }
+  if (path.subresource && !['get', 'update', 'patch'].includes(verb)) {
+    throw errors.methodNotSupported({ group: path.group, resource: `${path.resource}/${path.subresource}` }, verb);
+  }
+  if (store.namespaced && !path.namespace && !['list', 'watch'].includes(verb)) {
+    throw errors.notFound({ group: path.group, resource: path.resource }, path.name ?? '');
+  }
+  const accept = req.headers.accept;
+  const allowed = verb === 'list' || verb === 'deletecollection' ? LIST_TRANSFORMS : verb === 'watch' ? WATCH_TRANSFORMS : OBJECT_TRANSFORMS;
+  const choice = negotiate(accept, allowed);
+  if (!choice) throw errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml`);
+  const ctx: TransformContext = { choice, table: served.table, includeObject: includeObject(query) };
+  const ns = path.namespace;
+
+  switch (verb) {
+    case 'get': {
+      const obj = await store.get(ns, path.name!);
+      return send(res, 200, transformObject(obj, ctx), choice);
+    }
+    case 'list': {
+      const list = await store.list({
+        namespace: ns,
+        filter: filterFrom(query),
+        limit: intParam(query, 'limit'),
+        continueToken: query.get('continue') || undefined,
+        resourceVersion: query.get('resourceVersion') ?? undefined,
+        resourceVersionMatch: rvMatch(query),
+      });
+      if (query.has('sendInitialEvents')) throw errors.badRequest('sendInitialEvents is forbidden for list');
+      return send(res, 200, transformList(list, ctx), choice);
+    }
+    case 'watch':
+      return watch(res, served, path, query, ctx, watchSettings);
+    case 'create': {
+      const body = (await readObjectBody(req)) as KubeObject;
+      const result = await store.create(ns, body, writeOptions(query));
+      return send(res, 201, transformObject(result.object, ctx), choice, result.warnings);
+    }
+    case 'update': {
+      const body = (await readObjectBody(req)) as KubeObject;
+      const result = await store.update(
+        { namespace: ns, name: path.name!, subresource: path.subresource, mutate: () => structuredClone(body), retryOnConflict: !body.metadata?.resourceVersion },
+        writeOptions(query),
+      );
+      return send(res, 200, transformObject(result.object, ctx), choice, result.warnings);
+    }
+    case 'patch': {
+      const patch = await readPatch(req);
+      const result = await store.update(
+        { namespace: ns, name: path.name!, subresource: path.subresource, mutate: (current) => patch(current, store), retryOnConflict: true },
+        writeOptions(query),
+      );
+      return send(res, 200, transformObject(result.object, ctx), choice, result.warnings);
+    }
+    case 'delete': {
+      const opts = await deleteOptions(req, query);
+      const result = await store.delete(ns, path.name!, opts);
+      return send(res, result.deleted ? 200 : 202, transformObject(result.object, ctx), choice);
+    }
+    case 'deletecollection': {
+      const opts = await deleteOptions(req, query);
+      const list = await store.list({ namespace: ns, filter: filterFrom(query) });
+      const deleted: KubeObject[] = [];
+      for (const obj of list.items) {
+        try {
+          deleted.push((await store.delete(obj.metadata.namespace, obj.metadata.name!, opts)).object);
+        } catch (err) {
+          // Gone since the list was read: nothing left to delete.
+          if (!(errors.isApiError(err) && err.status.code === 404)) throw err;
+        }
+      }
+      return send(res, 200, transformList({ ...list, items: deleted }, ctx), choice);
+    }
+  }
+}
+
+async function watch(
+  res: ServerResponse,
+  served: ServedResource,
+  path: ResourcePath,
+  query: URLSearchParams,
+  transform: TransformContext,
+  settings: WatchSettings,
+): Promise<void> {
+  const { store } = served;
+  let filter = filterFrom(query);
+  if (path.name) filter = filterFrom(query, path.name);
+  const sendInitialEvents = boolParam(query, 'sendInitialEvents');
+  const allowBookmarks = boolParam(query, 'allowWatchBookmarks') ?? false;
+  if (sendInitialEvents !== undefined) {
+    if (rvMatch(query) !== 'NotOlderThan') {
+      throw errors.invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+        errors.fieldForbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'),
+      ]);
+    }
+    if (sendInitialEvents && !allowBookmarks) {
+      throw errors.invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+        errors.fieldForbidden('allowWatchBookmarks', 'allowWatchBookmarks must be set to true when sendInitialEvents is true'),
+      ]);
+    }
+  }
+  const timeoutSeconds = intParam(query, 'timeoutSeconds') ?? settings.minRequestTimeoutSeconds * (1 + Math.random());
+  const done = settings.onWatchStart(served);
+  let unsubscribe: (() => void) | undefined;
+  const stream = new WatchStream(res, {
+    filter,
+    namespace: path.namespace,
+    transform,
+    allowBookmarks,
+    bookmarkIntervalMs: settings.bookmarkIntervalMs,
+    timeoutMs: timeoutSeconds * 1000,
+    typeMeta: { apiVersion: store.apiVersion, kind: store.kind.kind },
+    onClose: () => {
+      unsubscribe?.();
+      done();
+    },
+  });
+  try {
+    unsubscribe = await store.watch(
+      { namespace: path.namespace, filter, resourceVersion: query.get('resourceVersion') ?? undefined, sendInitialEvents },
+      stream,
+    );
+  } catch (err) {
+    // The stream is already open: errors travel as an ERROR event, as kube sends 410.
+    stream.error(errors.toStatus(err));
+  }
+}
+
+function send(res: ServerResponse, code: number, value: unknown, choice: MediaChoice, warnings: string[] = []): void {
+  const body = serialize(value, choice);
+  const headers: Record<string, string | string[]> = { 'Content-Type': choice.contentType, 'Cache-Control': 'no-cache, private' };
+  if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(code, headers);
+  res.end(body);
+}
+
+function filterFrom(query: URLSearchParams, name?: string): ObjectFilter {
+  const labels = query.get('labelSelector');
+  let fields = query.get('fieldSelector') ?? '';
+  if (name) fields = fields ? `${fields},metadata.name=${name}` : `metadata.name=${name}`;
+  return new ObjectFilter(labels ? parseLabelSelector(labels) : undefined, fields ? parseFieldSelector(fields) : undefined);
+}
+
+function includeObject(query: URLSearchParams): IncludeObject {
+  const value = query.get('includeObject') ?? 'Metadata';
+  if (value !== 'None' && value !== 'Metadata' && value !== 'Object') {
+    throw errors.badRequest(`includeObject: Unsupported value: "${value}": supported values: "None", "Metadata", "Object"`);
+  }
+  return value;
+}
+
+function intParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw errors.badRequest(`${name}: Invalid value: "${raw}": must be a non-negative integer`);
+  return Number(raw);
+}
+
+function boolParam(query: URLSearchParams, name: string): boolean | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0' || raw === '') return false;
+  throw errors.badRequest(`${name}: Invalid value: "${raw}": must be a boolean`);
+}
+
+function rvMatch(query: URLSearchParams): 'NotOlderThan' | 'Exact' | undefined {
+  const raw = query.get('resourceVersionMatch');
+  if (!raw) return undefined;
+  if (raw !== 'NotOlderThan' && raw !== 'Exact') {
+    throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${raw}": supported values: "Exact", "NotOlderThan"`);
+  }
+  return raw;
+}
+
+function dryRun(values: string[]): boolean {
+  for (const v of values) {
+    if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+function writeOptions(query: URLSearchParams): WriteOptions {
+  const fv = query.get('fieldValidation') ?? 'Warn';
+  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
+    throw errors.badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
+  }
+  return { dryRun: dryRun(query.getAll('dryRun')), fieldValidation: fv as FieldValidation };
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+  const raw = await readBody(req);
+  const body = (raw.length ? decodeDocument(raw, mediaType(req) === 'application/yaml' ? 'yaml' : 'json', 'DeleteOptions') : {}) as {
+    preconditions?: { uid?: string; resourceVersion?: string };
+    propagationPolicy?: string;
+    orphanDependents?: boolean;
+    dryRun?: string[];
+  };
+  const policy = query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents || query.get('orphanDependents') === 'true' ? 'Orphan' : undefined);
+  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+    throw errors.badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
+  }
+  return {
+    dryRun: dryRun([...query.getAll('dryRun'), ...(body.dryRun ?? [])]),
+    preconditions: body.preconditions,
+    propagationPolicy: policy,
+  };
+}
+
+type PatchFn = (current: KubeObject, store: ResourceStore) => KubeObject;
+
+async function readPatch(req: IncomingMessage): Promise<PatchFn> {
+  const type = mediaType(req);
+  const raw = await readBody(req);
+  switch (type) {
+    case 'application/json-patch+json': {
+      const ops = decodeDocument(raw, 'json', 'patch');
+      if (!Array.isArray(ops)) throw errors.badRequest('a JSON patch must be an array of operations');
+      return (current) => applyJsonPatch(current, ops) as KubeObject;
+    }
+    case 'application/merge-patch+json': {
+      const patch = decodeDocument(raw, 'json', 'patch');
+      return (current) => applyMergePatch(current, patch) as KubeObject;
+    }
+    case 'application/strategic-merge-patch+json': {
+      const patch = decodeDocument(raw, 'json', 'patch');
+      return (current, store) => applyStrategicMergePatch(current, patch, store.kind.schema) as KubeObject;
+    }
+    default:
+      throw errors.unsupportedMediaType(type);
+  }
+}

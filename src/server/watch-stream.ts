@@ -1,0 +1,144 @@
+// One HTTP watch: events from the resource's watch cache, filtered by the request's
+// selectors, transformed to the requested representation and written as a chunked
+// stream of newline-delimited JSON watch events, flushed per event.
+import type { ServerResponse } from 'node:http';
+import type { KubeObject } from '../api/object.js';
+import type { Status } from '../meta/status.js';
+import type { ObjectFilter } from '../registry/filter.js';
+import type { CacheEvent, CacheWatcher, EventType } from '../registry/watch-cache.js';
+import { transformObject, type TransformContext } from './representation.js';
+
+export interface WatchStreamOptions {
+  filter: ObjectFilter;
+  namespace?: string;
+  transform: TransformContext;
+  allowBookmarks: boolean;
+  bookmarkIntervalMs: number;
+  timeoutMs: number;
+  /** The kind's apiVersion and kind, for bookmark objects. */
+  typeMeta: { apiVersion: string; kind: string };
+  onClose: () => void;
+}
+
+/** A client that falls this far behind is cut off (it re-watches), as kube-apiserver does. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/** Serialised event lines shared by every watcher asking for the same representation. */
+const sharedLines = new WeakMap<KubeObject, Map<string, string>>();
+
+export class WatchStream implements CacheWatcher {
+  private closed = false;
+  private lastRevision = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private sentFirst = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly opts: WatchStreamOptions,
+  ) {
+    res.writeHead(200, {
+      'Content-Type': opts.transform.choice.contentType,
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    this.timers.push(setTimeout(() => this.end(), opts.timeoutMs));
+    if (opts.allowBookmarks) {
+      this.timers.push(setInterval(() => this.bookmark(), opts.bookmarkIntervalMs));
+    }
+    res.on('close', () => this.end());
+  }
+
+  onEvent(event: CacheEvent): void {
+    if (this.closed) return;
+    const type = this.visibleType(event);
+    this.lastRevision = event.revision;
+    if (type) this.write(type, event.object);
+  }
+
+  onProgress(revision: number): void {
+    this.lastRevision = Math.max(this.lastRevision, revision);
+  }
+
+  onTerminate(): void {
+    this.end();
+  }
+
+  /** The initial state has been sent (sendInitialEvents): tell the client with a bookmark. */
+  onInitialEventsEnd(revision: number): void {
+    this.lastRevision = revision;
+    if (this.opts.allowBookmarks) this.bookmark({ 'k8s.io/initial-events-end': 'true' });
+  }
+
+  /** Ends the stream with an ERROR event carrying a Status (e.g. 410 Gone). */
+  error(status: Status): void {
+    if (this.closed) return;
+    this.res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+    this.end();
+  }
+
+  /**
+   * kube's selector semantics on watches: an object that starts matching appears as
+   * ADDED, one that stops matching as DELETED.
+   */
+  private visibleType(event: CacheEvent): EventType | null {
+    const matches = (o: KubeObject | undefined): boolean =>
+      !!o && (!this.opts.namespace || o.metadata.namespace === this.opts.namespace) && this.opts.filter.matches(o);
+    const now = matches(event.object);
+    if (event.type === 'ADDED') return now ? 'ADDED' : null;
+    if (event.type === 'DELETED') return matches(event.prevObject ?? event.object) ? 'DELETED' : null;
+    const before = matches(event.prevObject);
+    if (before && now) return 'MODIFIED';
+    if (now) return 'ADDED';
+    return before ? 'DELETED' : null;
+  }
+
+  private write(type: string, object: KubeObject): void {
+    this.send(this.line(type, object));
+  }
+
+  private line(type: string, object: KubeObject): string {
+    const ctx = this.opts.transform;
+    // Tables carry column definitions on the first event only, so they are per stream.
+    if (ctx.choice.transform === 'Table') {
+      const line = JSON.stringify({ type, object: transformObject(object, { ...ctx, noHeaders: this.sentFirst }) }) + '\n';
+      this.sentFirst = true;
+      return line;
+    }
+    const key = `${type}|${ctx.choice.contentType}`;
+    let lines = sharedLines.get(object);
+    if (!lines) sharedLines.set(object, (lines = new Map()));
+    let line = lines.get(key);
+    if (line === undefined) {
+      line = JSON.stringify({ type, object: transformObject(object, ctx) }) + '\n';
+      lines.set(key, line);
+    }
+    return line;
+  }
+
+  private bookmark(annotations?: Record<string, string>): void {
+    if (this.closed || this.lastRevision === 0) return;
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.lastRevision) };
+    if (annotations) metadata.annotations = annotations;
+    const { transform, transformVersion } = this.opts.transform.choice;
+    const typeMeta = transform && transform !== 'Table' ? { apiVersion: transformVersion, kind: 'PartialObjectMetadata' } : this.opts.typeMeta;
+    this.send(JSON.stringify({ type: 'BOOKMARK', object: { ...typeMeta, metadata } }) + '\n');
+  }
+
+  private send(line: string): void {
+    if (this.closed) return;
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.end();
+      return;
+    }
+    this.res.write(line);
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.opts.onClose();
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
