@@ -10,6 +10,7 @@ import { EmbeddedStorage } from '../../storage/embedded/index.js';
 import { EtcdStorage } from '../../storage/etcd.js';
 import type { Storage } from '../../storage/interface.js';
 import { createAdmission } from '../admission/index.js';
+import type { ObjectLookup } from '../admission/types.js';
 import { loadKinds } from '../api/kinds.js';
 import { ensureStandalonePki, STANDALONE_ADMIN } from '../pki/certificates.js';
 import { writeKubeconfig } from '../pki/kubeconfig.js';
@@ -51,10 +52,12 @@ async function main(): Promise<void> {
   const bind = values['bind-address'];
   const hosts = ['localhost', '127.0.0.1', '::1', hostname(), ...(bind !== '0.0.0.0' && bind !== '::' ? [bind] : [])];
   const pki = await ensureStandalonePki(dataDir, { hosts: [...new Set(hosts)] });
-  const server = new ApiServer({
+  // Admission looks other objects up through the server's caches, which exist once it does.
+  const lookup: ObjectLookup = (kind, namespace, name) => server.lookup(kind, namespace, name);
+  const server: ApiServer = new ApiServer({
     kinds,
     storage,
-    admission: createAdmission(kinds, {}),
+    admission: createAdmission(kinds, { lookup }),
     authenticator: new ClientCertificateAuthenticator(),
     authorizer: allowAuthenticated,
     logger,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Storage } from '../../storage/interface.js';
 import type { Admission } from '../admission/types.js';
 import type { KindDefinition } from '../api/kinds.js';
+import type { KubeObject } from '../api/object.js';
 import * as errors from '../meta/status.js';
 import { ResourceStore } from '../registry/resource-store.js';
 import type { Authenticator, Authorizer, UserInfo } from './auth.js';
@@ -64,6 +65,19 @@ export class ApiServer {
         return () => gauge.dec();
       },
     };
+  }
+
+  /**
+   * An object as the watch cache has it, for admission checks that look at other objects
+   * (eventually consistent, as such checks are in Kubernetes).
+   */
+  async lookup(kind: { group: string; kind: string }, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    for (const { store } of this.resources.values()) {
+      if (store.kind.group !== kind.group || store.kind.kind !== kind.kind) continue;
+      await store.cache.start();
+      return store.cache.get(store.keys.key(namespace, name));
+    }
+    return undefined;
   }
 
   /** Fills every watch cache, then listens. */
