@@ -16,6 +16,7 @@ import type { KindDefinition } from '../api/kinds.js';
 import { deepCopy, type KubeObject, type ObjectList } from '../api/object.js';
 import * as errors from '../meta/status.js';
 import { decodeObject, encodeObject } from './codec.js';
+import type { ConsistentRevision } from './consistent-revision.js';
 import { KeyLayout } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { ObjectFilter } from './filter.js';
@@ -74,14 +75,19 @@ export class ResourceStore {
   private readonly resource: { group: string; resource: string };
   private readonly groupKind: { group: string; kind: string };
 
+  private readonly storage: Storage;
+  private readonly admission: Admission;
+  private readonly consistentRevision: ConsistentRevision;
+
   constructor(
     readonly kind: KindDefinition,
-    private readonly storage: Storage,
-    private readonly admission: Admission,
-    onCacheError?: (err: Error) => void,
+    deps: { storage: Storage; admission: Admission; consistentRevision: ConsistentRevision; onCacheError?: (err: Error) => void },
   ) {
+    this.storage = deps.storage;
+    this.admission = deps.admission;
+    this.consistentRevision = deps.consistentRevision;
     this.keys = new KeyLayout(kind);
-    this.cache = new WatchCache(storage, this.keys.prefix(), { onError: onCacheError });
+    this.cache = new WatchCache(deps.storage, this.keys.prefix(), { onError: deps.onCacheError });
     this.resource = { group: kind.group, resource: kind.plural };
     this.groupKind = { group: kind.group, kind: kind.kind };
   }
@@ -94,10 +100,20 @@ export class ResourceStore {
     return `${this.kind.group}/${this.kind.version}`;
   }
 
-  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
-    const kv = await this.storage.get(this.keys.key(namespace, name));
-    if (!kv) throw errors.notFound(this.resource, name);
-    return decodeObject(kv);
+  /**
+   * Served from the watch cache. Without a resourceVersion the read is linearizable, as
+   * kube-apiserver's consistent reads from cache are: the cache first catches up with a
+   * storage revision read after the request arrived.
+   */
+  async get(namespace: string | undefined, name: string, resourceVersion?: string): Promise<KubeObject> {
+    const rv = parseResourceVersion(resourceVersion, 'resourceVersion');
+    const wanted = resourceVersion === '0' ? 0 : rv || (await this.consistentRevision.read());
+    if (!(await this.cache.waitFor(wanted, CACHE_FRESHNESS_TIMEOUT_MS))) {
+      throw errors.timeout(`Too large resource version: ${wanted}, current: ${this.cache.currentRevision}`, 1);
+    }
+    const obj = this.cache.get(this.keys.key(namespace, name));
+    if (!obj) throw errors.notFound(this.resource, name);
+    return obj;
   }
 
   async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {

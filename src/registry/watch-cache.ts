@@ -54,6 +54,7 @@ export class WatchCache {
   private readonly watchers = new Set<CacheWatcher>();
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private storageWatch: Watch | null = null;
+  private progressRequested = false;
   private ready: Promise<void> | null = null;
   private closed = false;
 
@@ -153,6 +154,7 @@ export class WatchCache {
   }
 
   private releaseWaiters(): void {
+    this.progressRequested = false;
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const waiter = this.waiters[i]!;
       if (waiter.revision <= this.revision) {
@@ -169,7 +171,11 @@ export class WatchCache {
   async waitFor(revision: number, timeoutMs: number): Promise<boolean> {
     await this.start();
     if (this.revision >= revision) return true;
-    this.storageWatch?.requestProgress();
+    // One outstanding progress request serves every waiter.
+    if (!this.progressRequested) {
+      this.progressRequested = true;
+      this.storageWatch?.requestProgress();
+    }
     return new Promise<boolean>((resolve) => {
       const waiter = {
         revision,
@@ -180,6 +186,7 @@ export class WatchCache {
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        this.progressRequested = false;
         resolve(false);
       }, timeoutMs);
       this.waiters.push(waiter);

@@ -10,6 +10,7 @@ import type { Admission } from '../admission/types.js';
 import type { KindDefinition } from '../api/kinds.js';
 import type { KubeObject } from '../api/object.js';
 import * as errors from '../meta/status.js';
+import { ConsistentRevision } from '../registry/consistent-revision.js';
 import { ResourceStore } from '../registry/resource-store.js';
 import type { Authenticator, Authorizer, UserInfo } from './auth.js';
 import { buildDiscovery } from './discovery.js';
@@ -50,10 +51,14 @@ export class ApiServer {
     const storage = instrumentStorage(config.storage, (operation, type, seconds) =>
       this.metrics.storageDuration.labels(operation, type).observe(seconds),
     );
+    const consistentRevision = new ConsistentRevision(storage);
     for (const kind of config.kinds) {
-      const store = new ResourceStore(kind, storage, config.admission, (err) =>
-        config.logger.warn({ resource: kind.plural, err: err.message }, 'watch cache restarting'),
-      );
+      const store = new ResourceStore(kind, {
+        storage,
+        admission: config.admission,
+        consistentRevision,
+        onCacheError: (err) => config.logger.warn({ resource: kind.plural, err: err.message }, 'watch cache restarting'),
+      });
       this.resources.set(`${kind.group}/${kind.version}/${kind.plural}`, { store, table: new TableConvertor(kind.printerColumns) });
     }
     this.watchSettings = {

@@ -41,12 +41,19 @@ export interface Authorizer {
 
 /** Client certificates verified by the TLS layer against the client CA. */
 export class ClientCertificateAuthenticator implements Authenticator {
+  // A connection's certificate never changes; parsing it once per connection keeps it
+  // off the per-request path.
+  private readonly identities = new WeakMap<TLSSocket, UserInfo | null>();
+
   async authenticate(req: IncomingMessage): Promise<UserInfo | null> {
     const socket = req.socket as TLSSocket;
-    if (!socket.authorized) return null;
-    const identity = identityFromCertificate(socket.getPeerCertificate());
-    if (!identity) return null;
-    return { name: identity.user, groups: withAuthenticated(identity.groups) };
+    let user = this.identities.get(socket);
+    if (user === undefined) {
+      const identity = socket.authorized ? identityFromCertificate(socket.getPeerCertificate()) : undefined;
+      user = identity ? { name: identity.user, groups: withAuthenticated(identity.groups) } : null;
+      this.identities.set(socket, user);
+    }
+    return user;
   }
 }
 

@@ -82,7 +82,7 @@ export async function handleResource(
 
   switch (verb) {
     case 'get': {
-      const obj = await store.get(ns, path.name!);
+      const obj = await store.get(ns, path.name!, query.get('resourceVersion') ?? undefined);
       return send(res, 200, transformObject(obj, ctx), choice);
     }
     case 'list': {

@@ -1,0 +1,217 @@
+// bench/api: the API server on the etcd backend, each figure beside its anchor measured
+// in the same run on this machine.
+//
+//   creates/s ÷ raw etcd puts/s (32 clients)                       target ≥ 0.6
+//   GET/s ÷ a bare node:https server returning the same bytes       target ≥ 0.5
+//   LIST of 10k objects, p50 (from etcd and from the watch cache)   target ≤ 50 ms
+//   1,000 watchers, event → delivery p99                            target ≤ 100 ms
+//
+// The anchor server is HTTPS with the same certificate and client-certificate request
+// as ours, so the ratio measures our request path, not TLS.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { join, resolve } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { parse as parseYaml } from 'yaml';
+import { startApiServer } from '../../test/support/apiserver.js';
+import { startEtcd } from '../../test/support/etcd.js';
+
+const CLIENTS = 32;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
+const LIST_SIZE = Number(process.env.BENCH_LIST_SIZE ?? 10_000);
+const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
+const ROOT = resolve(import.meta.dirname, '../..');
+
+interface Client {
+  call(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: Buffer }>;
+  agent: Agent;
+}
+
+function client(port: number, creds: { ca: string; cert: string; key: string }, maxSockets = CLIENTS): Client {
+  const agent = new Agent({ keepAlive: true, maxSockets, ca: creds.ca, cert: creds.cert, key: creds.key });
+  return {
+    agent,
+    call: (method, path, body, headers = {}) =>
+      new Promise((res, rej) => {
+        const req = request(
+          { host: '127.0.0.1', port, method, path, agent, headers: { 'Content-Type': 'application/json', ...headers } },
+          (r) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          },
+        );
+        req.on('error', rej);
+        req.end(body);
+      }),
+  };
+}
+
+async function throughput(op: (i: number) => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const deadline = Date.now() + DURATION_MS;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, w) => {
+      for (let i = w; Date.now() < deadline; i += CLIENTS) {
+        await op(i);
+        count++;
+      }
+    }),
+  );
+  return count / (DURATION_MS / 1000);
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+function router(name: string, namespace: string): string {
+  return JSON.stringify({
+    apiVersion: 'bgp.miloapis.com/v1alpha1',
+    kind: 'BGPRouter',
+    metadata: { name, namespace, labels: { bench: 'api' } },
+    spec: {
+      targetRef: { kind: 'Node', name: `node-${name}` },
+      localASN: 65001,
+      routerID: '10.0.0.1',
+      roles: ['fabric'],
+      addressFamilies: [{ afi: 'ipv4', safi: 'unicast' }, { afi: 'ipv6', safi: 'unicast' }],
+    },
+  });
+}
+
+async function readCreds(kubeconfig: string): Promise<{ ca: string; cert: string; key: string }> {
+  const doc = parseYaml(await readFile(kubeconfig, 'utf8'));
+  const b64 = (s: string): string => Buffer.from(s, 'base64').toString();
+  return {
+    ca: b64(doc.clusters[0].cluster['certificate-authority-data']),
+    cert: b64(doc.users[0].user['client-certificate-data']),
+    key: b64(doc.users[0].user['client-key-data']),
+  };
+}
+
+/** The anchor: a bare node:https server, in its own process like ours, returning fixed bytes. */
+async function startBareServer(dataDir: string, body: Buffer): Promise<{ port: number; stop(): void }> {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bench/api/bare-server.ts'), dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(body);
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  return { port: Number(line.toString().trim()), stop: () => child.kill() };
+}
+
+async function main(): Promise<void> {
+  const etcd = await startEtcd();
+  const server = await startApiServer({ backend: 'etcd', etcd });
+  const creds = await readCreds(server.kubeconfig);
+  const api = client(server.port, creds);
+  const raw = new Etcd3({ hosts: etcd.endpoint });
+  const base = '/apis/bgp.miloapis.com/v1alpha1/namespaces';
+  try {
+    console.log(`api benchmark (etcd backend): ${CLIENTS} clients, ${DURATION_MS} ms per throughput figure\n`);
+
+    const sample = Buffer.from(router('sample', 'bench'));
+    const putsPerSec = await throughput((i) => raw.put(`/anchor/${i}`).value(sample).exec());
+    let created = 0;
+    const createsPerSec = await throughput(async (i) => {
+      const res = await api.call('POST', `${base}/create/bgprouters`, router(`r-${i}`, 'create'));
+      if (res.status !== 201) throw new Error(`create answered ${res.status}: ${res.body}`);
+      created++;
+    });
+    console.log(`creates/s ${createsPerSec.toFixed(0)} (${created} objects)   raw etcd puts/s ${putsPerSec.toFixed(0)}`);
+
+    const getPath = `${base}/create/bgprouters/r-0`;
+    const one = await api.call('GET', getPath);
+    const bare = await startBareServer(server.dataDir, one.body);
+    const bareClient = client(bare.port, creds);
+    const bareGets = await throughput(() => bareClient.call('GET', getPath));
+    const gets = await throughput(() => api.call('GET', getPath));
+    bare.stop();
+    bareClient.agent.destroy();
+    console.log(`GET/s ${gets.toFixed(0)}   bare node:https GET/s ${bareGets.toFixed(0)}`);
+
+    let made = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, w) => {
+        for (let i = w; i < LIST_SIZE; i += CLIENTS) {
+          await api.call('POST', `${base}/list/bgprouters`, router(`l-${i}`, 'list'));
+          made++;
+        }
+      }),
+    );
+    const listTimes = async (query: string): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const t = performance.now();
+        const res = await api.call('GET', `${base}/list/bgprouters${query}`);
+        times.push(performance.now() - t);
+        if (i === 0 && (JSON.parse(res.body.toString()) as { items: unknown[] }).items.length !== LIST_SIZE) throw new Error('short list');
+      }
+      return percentile(times, 50);
+    };
+    const listStorage = await listTimes('');
+    const listCache = await listTimes('?resourceVersion=0');
+    console.log(`LIST of ${made} objects p50: ${listStorage.toFixed(1)} ms from etcd, ${listCache.toFixed(1)} ms from the watch cache`);
+
+    const watchAgent = client(server.port, creds, WATCHERS + 10);
+    const latencies: number[] = [];
+    const sent = new Map<string, number>();
+    let ready = 0;
+    const watches = Array.from({ length: WATCHERS }, () => {
+      const req = request({
+        host: '127.0.0.1',
+        port: server.port,
+        path: `${base}/watch/bgprouters?watch=true&resourceVersion=0`,
+        agent: watchAgent.agent,
+      });
+      req.on('response', (res) => {
+        ready++;
+        let buf = '';
+        res.on('data', (d: Buffer) => {
+          buf += d.toString();
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const ev = JSON.parse(buf.slice(0, nl)) as { object: { metadata: { annotations?: Record<string, string> } } };
+            buf = buf.slice(nl + 1);
+            const mark = ev.object.metadata.annotations?.mark;
+            const at = mark ? sent.get(mark) : undefined;
+            if (at !== undefined) latencies.push(performance.now() - at);
+          }
+        });
+      });
+      req.end();
+      return req;
+    });
+    await api.call('POST', `${base}/watch/bgprouters`, router('w', 'watch'));
+    while (ready < WATCHERS) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    const EVENTS = 30;
+    for (let i = 0; i < EVENTS; i++) {
+      const mark = `m${i}`;
+      sent.set(mark, performance.now());
+      await api.call('PATCH', `${base}/watch/bgprouters/w`, JSON.stringify({ metadata: { annotations: { mark } } }), {
+        'Content-Type': 'application/merge-patch+json',
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const w of watches) w.destroy();
+    watchAgent.agent.destroy();
+    const p99 = percentile(latencies, 99);
+    console.log(`${WATCHERS} watchers: ${latencies.length}/${WATCHERS * EVENTS} deliveries, event→delivery p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+
+    console.log('');
+    console.log(`creates/s ÷ raw etcd puts/s          ${(createsPerSec / putsPerSec).toFixed(2)}   (target ≥ 0.6)`);
+    console.log(`GET/s ÷ bare node:https GET/s        ${(gets / bareGets).toFixed(2)}   (target ≥ 0.5)`);
+    console.log(`LIST ${LIST_SIZE} p50 (etcd / cache)      ${listStorage.toFixed(1)} / ${listCache.toFixed(1)} ms   (target ≤ 50 ms)`);
+    console.log(`watch event→delivery p99             ${p99.toFixed(1)} ms   (target ≤ 100 ms)`);
+  } finally {
+    api.agent.destroy();
+    raw.close();
+    await server.stop();
+    await etcd.stop();
+  }
+}
+
+await main();
