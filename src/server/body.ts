@@ -2,7 +2,9 @@
 // every failure a 4xx Status.
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import type { FieldValidation } from '../admission/types.js';
 import * as errors from '../meta/status.js';
+import { duplicateJsonFields, duplicateYamlFields } from './duplicate-fields.js';
 
 /** kube-apiserver's limit for a request body. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -36,18 +38,32 @@ export function decodeDocument(raw: Buffer, type: 'json' | 'yaml', what = 'objec
   }
   if (!text.trim()) throw errors.badRequest(`the ${what} is empty`);
   try {
-    return type === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    // Duplicate keys are reported by duplicate-fields.ts, under the fieldValidation rules.
+    return type === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
   } catch (err) {
     throw errors.badRequest(`the ${what} could not be decoded as ${type.toUpperCase()}: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 
-/** The body of a create or update: a JSON or YAML object. */
-export async function readObjectBody(req: IncomingMessage): Promise<unknown> {
+/** The body of a create or update: a JSON or YAML object, and the keys it repeats. */
+export async function readObjectBody(req: IncomingMessage): Promise<{ object: unknown; duplicateFields: string[] }> {
   const type = mediaType(req);
   const format = type === 'application/json' || type === '' ? 'json' : type === 'application/yaml' ? 'yaml' : null;
   if (!format) throw errors.unsupportedMediaType(type);
-  const doc = decodeDocument(await readBody(req), format);
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw errors.badRequest('the object must be a JSON or YAML mapping');
-  return doc;
+  const raw = await readBody(req);
+  const object = decodeDocument(raw, format);
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) throw errors.badRequest('the object must be a JSON or YAML mapping');
+  const text = raw.toString('utf8');
+  return { object, duplicateFields: format === 'json' ? duplicateJsonFields(text) : duplicateYamlFields(text) };
+}
+
+/**
+ * kube-apiserver's treatment of repeated keys: Strict rejects the request, Warn answers
+ * with a warning per field, Ignore says nothing.
+ */
+export function duplicateFieldWarnings(duplicateFields: string[], fieldValidation: FieldValidation): string[] {
+  if (!duplicateFields.length || fieldValidation === 'Ignore') return [];
+  const messages = duplicateFields.map((f) => `duplicate field "${f}"`);
+  if (fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${messages.join(', ')}`);
+  return messages;
 }

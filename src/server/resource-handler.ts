@@ -10,7 +10,7 @@ import * as errors from '../meta/status.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
 import { ObjectFilter } from '../registry/filter.js';
 import type { DeleteOptions, ResourceStore, WriteOptions } from '../registry/resource-store.js';
-import { decodeDocument, mediaType, readBody, readObjectBody } from './body.js';
+import { decodeDocument, duplicateFieldWarnings, mediaType, readBody, readObjectBody } from './body.js';
 import { negotiate, type MediaChoice, type Transform } from './negotiation.js';
 import { serialize, transformList, transformObject, type TransformContext } from './representation.js';
 import type { ResourcePath } from './resource-path.js';
@@ -100,17 +100,22 @@ export async function handleResource(
     case 'watch':
       return watch(res, served, path, query, ctx, watchSettings);
     case 'create': {
-      const body = (await readObjectBody(req)) as KubeObject;
-      const result = await store.create(ns, body, writeOptions(query));
-      return send(res, 201, transformObject(result.object, ctx), choice, result.warnings);
+      const { object, duplicateFields } = await readObjectBody(req);
+      const opts = writeOptions(query);
+      const warnings = duplicateFieldWarnings(duplicateFields, opts.fieldValidation!);
+      const result = await store.create(ns, object as KubeObject, opts);
+      return send(res, 201, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
     }
     case 'update': {
-      const body = (await readObjectBody(req)) as KubeObject;
+      const { object, duplicateFields } = await readObjectBody(req);
+      const body = object as KubeObject;
+      const opts = writeOptions(query);
+      const warnings = duplicateFieldWarnings(duplicateFields, opts.fieldValidation!);
       const result = await store.update(
         { namespace: ns, name: path.name!, subresource: path.subresource, mutate: () => structuredClone(body), retryOnConflict: !body.metadata?.resourceVersion },
-        writeOptions(query),
+        opts,
       );
-      return send(res, 200, transformObject(result.object, ctx), choice, result.warnings);
+      return send(res, 200, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
     }
     case 'patch': {
       const patch = await readPatch(req);
