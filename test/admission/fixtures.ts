@@ -213,7 +213,8 @@ export const COVERAGE: Record<string, KubeObject[]> = {
       BGP,
       'BGPRouter',
       'coverage',
-      { ...structuredClone(underlayRouter.spec as object), addressFamilies: [{ afi: 'ipv4', safi: 'unicast' }, { afi: 'l2vpn', safi: 'evpn' }] },
+      // One family only: the AFI/SAFI rules' edge values replace it, and addressFamilies is a list-map.
+      { ...structuredClone(underlayRouter.spec as object), addressFamilies: [{ afi: 'ipv4', safi: 'unicast' }] },
       {
         status: {
           phase: 'Ready',
