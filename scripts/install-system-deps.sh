@@ -8,6 +8,7 @@ need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 { command -v vtysh >/dev/null 2>&1 && [ -x /usr/lib/frr/bgpd ]; } || need+=(frr)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"

@@ -13,6 +13,7 @@ const debianPackageOf: Record<string, string> = {
   ip: 'iproute2',
   kubectl: 'kubernetes-client',
   openssl: 'openssl',
+  protoc: 'protobuf-compiler',
 };
 
 // FRR installs its daemons outside PATH.
