@@ -160,9 +160,9 @@ export interface DesiredPolicyTerm {
 }
 
 /**
- * An EVPN VNI with its route distinguisher and targets. The API has no VNI field: the
- * runtime supplies it when it knows which VXLAN network the VRF maps to; a VRF without
- * one cannot be rendered and is reported.
+ * An EVPN VNI with its route distinguisher and targets. The VNI comes from the
+ * BGPVRFInstance's spec.vni (our addition to the reference API); a VRF without one
+ * cannot be rendered and is reported.
  */
 export interface DesiredVrf {
   ref: ObjectRef;

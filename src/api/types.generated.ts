@@ -1130,6 +1130,12 @@ export interface BGPVRFInstanceSpec {
    */
   routeDistinguisher: string;
   /**
+   * VNI is the VXLAN network identifier (24 bits) this VRF's EVPN routes are
+   * carried under; the node agent configures the route distinguisher and route
+   * targets for this VNI. Without it the agent reports Accepted=False (VNIUnknown).
+   */
+  vni?: number;
+  /**
    * RouterRef targets a single BGPRouter by name.
    * Mutually exclusive with routerSelector.
    */
