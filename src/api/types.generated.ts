@@ -484,6 +484,10 @@ export interface BGPPeerStatus {
    */
   observedGeneration?: number;
   /**
+   * Routers holds the per-router state, one entry per router this object is bound to.
+   */
+  routers?: BGPPeerStatusRoutersItem[];
+  /**
    * SessionState is the current BGP FSM state of this session.
    */
   sessionState?: string;
@@ -493,6 +497,63 @@ export interface BGPPeerStatus {
  * Condition contains details for one aspect of the current state of this API Resource.
  */
 export interface BGPPeerStatusConditionsItem {
+  /**
+   * lastTransitionTime is the last time the condition transitioned from one status to another.
+   * This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
+   */
+  lastTransitionTime: string;
+  /**
+   * message is a human readable message indicating details about the transition.
+   * This may be an empty string.
+   */
+  message: string;
+  /**
+   * observedGeneration represents the .metadata.generation that the condition was set based upon.
+   * For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date
+   * with respect to the current state of the instance.
+   */
+  observedGeneration?: number;
+  /**
+   * reason contains a programmatic identifier indicating the reason for the condition's last transition.
+   * Producers of specific condition types may define expected values and meanings for this field,
+   * and whether the values are considered a guaranteed API.
+   * The value should be a CamelCase string.
+   * This field may not be empty.
+   */
+  reason: string;
+  /**
+   * status of the condition, one of True, False, Unknown.
+   */
+  status: "True" | "False" | "Unknown";
+  /**
+   * type of condition in CamelCase or in foo.example.com/CamelCase.
+   */
+  type: string;
+}
+
+export interface BGPPeerStatusRoutersItem {
+  /**
+   * Conditions contains the standard conditions for this resource.
+   */
+  conditions?: BGPPeerStatusRoutersItemConditionsItem[];
+  /**
+   * LastEstablishedTime is the most recent Established transition of this router's session.
+   */
+  lastEstablishedTime?: string;
+  /**
+   * SessionState is the BGP FSM state of this router's session with the peer.
+   */
+  sessionState?: string;
+  /**
+   * RouterName is the name of the BGPRouter (in this namespace) the entry is about.
+   */
+  routerName: string;
+}
+
+/**
+ * Condition contains details for one aspect of the current state of this API Resource.
+ */
+export interface BGPPeerStatusRoutersItemConditionsItem {
   /**
    * lastTransitionTime is the last time the condition transitioned from one status to another.
    * This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
@@ -867,6 +928,10 @@ export interface BGPPolicyStatus {
    */
   conditions?: BGPPolicyStatusConditionsItem[];
   /**
+   * Routers holds the per-router state, one entry per router this object is bound to.
+   */
+  routers?: BGPPolicyStatusRoutersItem[];
+  /**
    * ObservedGeneration is the .metadata.generation this status was computed from.
    */
   observedGeneration?: number;
@@ -876,6 +941,55 @@ export interface BGPPolicyStatus {
  * Condition contains details for one aspect of the current state of this API Resource.
  */
 export interface BGPPolicyStatusConditionsItem {
+  /**
+   * lastTransitionTime is the last time the condition transitioned from one status to another.
+   * This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
+   */
+  lastTransitionTime: string;
+  /**
+   * message is a human readable message indicating details about the transition.
+   * This may be an empty string.
+   */
+  message: string;
+  /**
+   * observedGeneration represents the .metadata.generation that the condition was set based upon.
+   * For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date
+   * with respect to the current state of the instance.
+   */
+  observedGeneration?: number;
+  /**
+   * reason contains a programmatic identifier indicating the reason for the condition's last transition.
+   * Producers of specific condition types may define expected values and meanings for this field,
+   * and whether the values are considered a guaranteed API.
+   * The value should be a CamelCase string.
+   * This field may not be empty.
+   */
+  reason: string;
+  /**
+   * status of the condition, one of True, False, Unknown.
+   */
+  status: "True" | "False" | "Unknown";
+  /**
+   * type of condition in CamelCase or in foo.example.com/CamelCase.
+   */
+  type: string;
+}
+
+export interface BGPPolicyStatusRoutersItem {
+  /**
+   * Conditions contains the standard conditions for this resource.
+   */
+  conditions?: BGPPolicyStatusRoutersItemConditionsItem[];
+  /**
+   * RouterName is the name of the BGPRouter (in this namespace) the entry is about.
+   */
+  routerName: string;
+}
+
+/**
+ * Condition contains details for one aspect of the current state of this API Resource.
+ */
+export interface BGPPolicyStatusRoutersItemConditionsItem {
   /**
    * lastTransitionTime is the last time the condition transitioned from one status to another.
    * This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
@@ -1226,6 +1340,10 @@ export interface BGPVRFInstanceStatus {
    * Conditions are top-level conditions for this BGPVRFInstance.
    */
   conditions?: BGPVRFInstanceStatusConditionsItem[];
+  /**
+   * ObservedGeneration is the .metadata.generation this status was computed from.
+   */
+  observedGeneration?: number;
   /**
    * Routers holds per-router reconciliation status.
    */
