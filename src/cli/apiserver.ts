@@ -30,6 +30,10 @@ async function main(): Promise<void> {
       'etcd-servers': { type: 'string' },
       'etcd-prefix': { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },
+      // Hidden, for tests that cannot wait minutes: how often storage is compacted and
+      // how often watches get bookmarks (Go-style durations: 500ms, 2s, 5m).
+      'compaction-interval': { type: 'string', default: '5m' },
+      'watch-bookmark-interval': { type: 'string', default: '1m' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -40,6 +44,8 @@ async function main(): Promise<void> {
   }
   const port = Number(values['secure-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--secure-port: not a port: ${values['secure-port']}`);
+  const compactionIntervalMs = durationMs(values['compaction-interval'], '--compaction-interval');
+  const bookmarkIntervalMs = durationMs(values['watch-bookmark-interval'], '--watch-bookmark-interval');
   const dataDir = resolve(values['data-dir']);
   const logger = pino({ level: values['log-level'] }, pino.destination(2));
 
@@ -64,9 +70,10 @@ async function main(): Promise<void> {
     tls: { key: pki.serving.keyPem, cert: pki.serving.certPem, clientCa: pki.ca.certPem },
     bindAddress: bind,
     port,
+    bookmarkIntervalMs,
   });
   const boundPort = await server.start();
-  const compactor = startCompactor(storage, { logger });
+  const compactor = startCompactor(storage, { logger, intervalMs: compactionIntervalMs });
 
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
   const url = `https://${host}:${boundPort}`;
@@ -92,6 +99,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function durationMs(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (!m || Number(m[1]) === 0) throw new Error(`${flag}: not a positive duration such as 500ms, 2s or 5m: ${value}`);
+  return Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
 }
 
 main().catch((err: unknown) => {

@@ -161,6 +161,8 @@ export class ResourceStore {
       this.checkTypeMeta(desired);
       desired.metadata ??= {};
       this.checkIdentity(desired, req.namespace, req.name);
+      // A uid in the body is a precondition, as in kube: never overwrite a namesake.
+      this.checkPreconditions(current, { uid: desired.metadata.uid });
       const expectedRv = desired.metadata.resourceVersion;
       if (expectedRv && expectedRv !== current.metadata.resourceVersion) {
         throw errors.conflict(this.resource, req.name, errors.OPTIMISTIC_LOCK_MESSAGE);
@@ -228,18 +230,20 @@ export class ResourceStore {
     const prefix = this.keys.prefix(req.namespace);
     const rv = parseResourceVersion(req.resourceVersion, 'resourceVersion');
     if (req.continueToken) {
-      if (req.resourceVersion) throw errors.badRequest('specifying resource version is not allowed when using continue');
+      // "0" with a continue token is tolerated (the token decides), as kube does.
+      if (rv > 0) throw errors.badRequest('specifying resource version is not allowed when using continue');
       const token = decodeContinue(req.continueToken);
       return this.listFromStorage(req, this.keys.prefix() + token.start, token.revision, prefix);
     }
-    const exact = req.resourceVersionMatch === 'Exact';
+    // A first page at N without a match rule is read at exactly N, as kube pages it.
+    const exact = req.resourceVersionMatch === 'Exact' || (rv > 0 && !req.resourceVersionMatch && !!req.limit);
     if (req.resourceVersionMatch && !req.resourceVersion) {
       throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     }
     if (exact && rv === 0) throw errors.badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
     // kube-apiserver's rules: "" is a consistent read (storage), "0" any state (cache),
     // N with NotOlderThan at least N (cache once it has caught up; storage when paging),
-    // Exact N (storage at N).
+    // Exact N, or N with a limit, at N (storage).
     const anyState = req.resourceVersion === '0';
     if (anyState || (rv > 0 && !exact && !req.limit)) {
       if (rv > 0 && !(await this.cache.waitFor(rv, CACHE_FRESHNESS_TIMEOUT_MS))) {
@@ -315,8 +319,11 @@ export class ResourceStore {
     await this.cache.start();
     const rv = parseResourceVersion(req.resourceVersion, 'resourceVersion');
     const initial = req.sendInitialEvents ?? (rv === 0);
-    if (rv > 0 && !(await this.cache.waitFor(rv, CACHE_FRESHNESS_TIMEOUT_MS))) {
-      throw errors.timeout(`Too large resource version: ${rv}, current: ${this.cache.currentRevision}`, 1);
+    // The initial state for an unset resourceVersion is a consistent read, as a list's
+    // would be: the cache first catches up with storage, so a client sees its own writes.
+    const atLeast = rv > 0 ? rv : initial && !req.resourceVersion ? await this.storage.currentRevision() : 0;
+    if (atLeast > 0 && !(await this.cache.waitFor(atLeast, CACHE_FRESHNESS_TIMEOUT_MS))) {
+      throw errors.timeout(`Too large resource version: ${atLeast}, current: ${this.cache.currentRevision}`, 1);
     }
     const prefix = this.keys.prefix(req.namespace);
     if (initial) {
@@ -328,7 +335,8 @@ export class ResourceStore {
       return this.cache.watch(revision, sink);
     }
     try {
-      return this.cache.watch(rv, sink);
+      // Without a resourceVersion and without initial events, the watch starts now.
+      return this.cache.watch(rv || this.cache.currentRevision, sink);
     } catch (err) {
       if (err instanceof TooOldError) throw errors.resourceExpired(err.message);
       throw err;

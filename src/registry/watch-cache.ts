@@ -216,6 +216,8 @@ export class WatchCache {
     for (const event of this.history) {
       if (event.revision > afterRevision) watcher.onEvent(event);
     }
+    // Caught up: a quiet watch can bookmark the cache's revision from the start.
+    watcher.onProgress?.(this.revision);
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
   }

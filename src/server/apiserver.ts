@@ -17,7 +17,7 @@ import { buildDiscovery } from './discovery.js';
 import { ServerMetrics } from './metrics.js';
 import { negotiate } from './negotiation.js';
 import { openApiRouter } from './openapi-routes.js';
-import { handleResource, requestVerb, type ServedResource, type WatchSettings } from './resource-handler.js';
+import { handleResource, requestVerb, type ServedResource, type Verb, type WatchSettings } from './resource-handler.js';
 import { parseResourcePath } from './resource-path.js';
 import { TableConvertor } from './table.js';
 import { instrumentStorage } from '../registry/instrumented-storage.js';
@@ -36,6 +36,19 @@ export interface ApiServerConfig {
   bookmarkIntervalMs?: number;
   minRequestTimeoutSeconds?: number;
 }
+
+// The verb label kube-apiserver's metrics use (HTTP methods, with LIST and WATCH told
+// apart from GET), so dashboards written for it read ours.
+const METRIC_VERBS: Record<Verb, string> = {
+  get: 'GET',
+  list: 'LIST',
+  watch: 'WATCH',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  deletecollection: 'DELETECOLLECTION',
+};
 
 interface AuthedRequest extends Request {
   user?: UserInfo;
@@ -227,10 +240,11 @@ export class ApiServer {
         `User "${req.user!.name}" cannot ${verb} resource "${path.resource}${sub}" in API group "${path.group}"${scope}${decision.reason ? `: ${decision.reason}` : ''}`,
       );
     }
-    const timer = this.metrics.requestDuration.startTimer({ verb: verb.toUpperCase(), group: path.group, resource: path.resource, subresource: path.subresource });
+    const metricVerb = METRIC_VERBS[verb];
+    const timer = this.metrics.requestDuration.startTimer({ verb: metricVerb, group: path.group, resource: path.resource, subresource: path.subresource });
     res.on('finish', () => {
       if (verb !== 'watch') timer();
-      this.metrics.requests.inc({ verb: verb.toUpperCase(), group: path.group, resource: path.resource, subresource: path.subresource, code: String(res.statusCode) });
+      this.metrics.requests.inc({ verb: metricVerb, group: path.group, resource: path.resource, subresource: path.subresource, code: String(res.statusCode) });
     });
     await handleResource(req, res, served, path, verb, url.searchParams, this.watchSettings);
   }

@@ -59,12 +59,16 @@ export function parseAccept(header: string | undefined): MediaRange[] {
 /**
  * Picks the first acceptable representation, or null when nothing acceptable remains.
  * `allowed` lists the transforms this endpoint can produce; a plain answer is always
- * possible.
+ * possible. `serializers` narrows the encodings (a watch stream has no YAML form).
  */
-export function negotiate(header: string | undefined, allowed: readonly Transform[]): MediaChoice | null {
+export function negotiate(
+  header: string | undefined,
+  allowed: readonly Transform[],
+  serializers: readonly Serializer[] = ['json', 'yaml'],
+): MediaChoice | null {
   for (const range of parseAccept(header)) {
     const serializer = SERIALIZERS[range.type];
-    if (!serializer) continue;
+    if (!serializer || !serializers.includes(serializer)) continue;
     const as = range.params.as;
     if (!as) {
       return { serializer, contentType: serializer === 'yaml' ? 'application/yaml' : 'application/json' };

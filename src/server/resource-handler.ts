@@ -11,7 +11,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../pa
 import { ObjectFilter } from '../registry/filter.js';
 import type { DeleteOptions, ResourceStore, WriteOptions } from '../registry/resource-store.js';
 import { decodeDocument, duplicateFieldWarnings, mediaType, readBody, readObjectBody } from './body.js';
-import { negotiate, type MediaChoice, type Transform } from './negotiation.js';
+import { negotiate, type MediaChoice, type Serializer, type Transform } from './negotiation.js';
 import { serialize, transformList, transformObject, type TransformContext } from './representation.js';
 import type { ResourcePath } from './resource-path.js';
 import type { IncludeObject, TableConvertor } from './table.js';
@@ -75,8 +75,9 @@ export async function handleResource(
   }
   const accept = req.headers.accept;
   const allowed = verb === 'list' || verb === 'deletecollection' ? LIST_TRANSFORMS : verb === 'watch' ? WATCH_TRANSFORMS : OBJECT_TRANSFORMS;
-  const choice = negotiate(accept, allowed);
-  if (!choice) throw errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml`);
+  const serializers: Serializer[] = verb === 'watch' ? ['json'] : ['json', 'yaml'];
+  const choice = negotiate(accept, allowed, serializers);
+  if (!choice) throw errors.notAcceptable(`only the following media types are accepted: ${serializers.map((s) => `application/${s}`).join(', ')}`);
   const ctx: TransformContext = { choice, table: served.table, includeObject: includeObject(query) };
   const ns = path.namespace;
 
@@ -128,7 +129,10 @@ export async function handleResource(
     case 'delete': {
       const opts = await deleteOptions(req, query);
       const result = await store.delete(ns, path.name!, opts);
-      return send(res, result.deleted ? 200 : 202, transformObject(result.object, ctx), choice);
+      // kube answers 202 for a delete left pending (finalizers) only when the client set
+      // orphanDependents=false; 200 otherwise, which old clients depend on.
+      const code = !result.deleted && opts.orphanDependents === false ? 202 : 200;
+      return send(res, code, transformObject(result.object, ctx), choice);
     }
     case 'deletecollection': {
       const opts = await deleteOptions(req, query);
@@ -193,6 +197,8 @@ async function watch(
       { namespace: path.namespace, filter, resourceVersion: query.get('resourceVersion') ?? undefined, sendInitialEvents },
       stream,
     );
+    // The client may have gone while the cache caught up: nobody would unsubscribe later.
+    if (stream.finished) unsubscribe();
   } catch (err) {
     // The stream is already open: errors travel as an ERROR event, as kube sends 410.
     stream.error(errors.toStatus(err));
@@ -261,7 +267,7 @@ function writeOptions(query: URLSearchParams): WriteOptions {
   return { dryRun: dryRun(query.getAll('dryRun')), fieldValidation: fv as FieldValidation };
 }
 
-async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions & { orphanDependents?: boolean }> {
   const raw = await readBody(req);
   const body = (raw.length ? decodeDocument(raw, mediaType(req) === 'application/yaml' ? 'yaml' : 'json', 'DeleteOptions') : {}) as {
     preconditions?: { uid?: string; resourceVersion?: string };
@@ -269,7 +275,8 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
     orphanDependents?: boolean;
     dryRun?: string[];
   };
-  const policy = query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents || query.get('orphanDependents') === 'true' ? 'Orphan' : undefined);
+  const orphanDependents = query.has('orphanDependents') ? query.get('orphanDependents') === 'true' : body.orphanDependents;
+  const policy = query.get('propagationPolicy') ?? body.propagationPolicy ?? (orphanDependents ? 'Orphan' : undefined);
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
     throw errors.badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
   }
@@ -277,6 +284,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
     dryRun: dryRun([...query.getAll('dryRun'), ...(body.dryRun ?? [])]),
     preconditions: body.preconditions,
     propagationPolicy: policy,
+    orphanDependents,
   };
 }
 

@@ -49,11 +49,20 @@ export class WatchStream implements CacheWatcher {
     res.on('close', () => this.end());
   }
 
+  /** The stream has ended (client gone, timeout, error): it takes no more events. */
+  get finished(): boolean {
+    return this.closed;
+  }
+
   onEvent(event: CacheEvent): void {
     if (this.closed) return;
     const type = this.visibleType(event);
     this.lastRevision = event.revision;
-    if (type) this.write(type, event.object);
+    if (!type) return;
+    // An object that stops matching leaves as it was when it last matched, at this
+    // event's revision, as kube's cacher sends it.
+    const leaving = type === 'DELETED' && event.type === 'MODIFIED';
+    this.write(type, leaving ? withResourceVersion(event.prevObject!, event.revision) : event.object);
   }
 
   onProgress(revision: number): void {
@@ -141,4 +150,8 @@ export class WatchStream implements CacheWatcher {
     this.opts.onClose();
     if (!this.res.writableEnded) this.res.end();
   }
+}
+
+function withResourceVersion(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
 }

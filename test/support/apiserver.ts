@@ -27,21 +27,43 @@ export interface RunningApiServer {
   backend: Backend;
   etcd?: RunningEtcd;
   /** Runs the real kubectl against this server. Never throws on a non-zero exit. */
-  kubectl(args: string[], opts?: { input?: string; env?: Record<string, string> }): Promise<{ code: number; stdout: string; stderr: string }>;
+  kubectl(args: string[], opts?: { input?: string; env?: Record<string, string> }): Promise<KubectlResult>;
+  /** Starts a long-running kubectl (`get -w`, `wait`) whose output can be awaited while it runs. */
+  kubectlStream(args: string[], opts?: { env?: Record<string, string> }): KubectlStream;
   /** An HTTPS request authenticated as the admin, unless `anonymous`. */
   request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; anonymous?: boolean }): Promise<HttpResult>;
   /** Opens a watch and collects its newline-delimited events. */
   watch(path: string, opts?: { headers?: Record<string, string> }): WatchCollector;
+  /** What the server process printed (its warnings and errors), for failure messages. */
+  output(): string;
   stop(): Promise<void>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
-  /** Starts the server process again on the same port, data dir and storage. */
-  restart(): Promise<void>;
+  /**
+   * Starts the server process again on the same port, data dir and storage (stopping it
+   * first if it still runs), with `args` added to its command line from now on.
+   */
+  restart(opts?: { args?: string[] }): Promise<void>;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface KubectlStream {
+  /** Resolves once the output so far (stdout and stderr) satisfies `predicate`. */
+  until(predicate: (output: string) => boolean, timeoutMs?: number): Promise<void>;
+  output(): string;
+  exited: Promise<KubectlResult>;
+  stop(): Promise<KubectlResult>;
 }
 
 export interface WatchCollector {
   events: { type: string; object: any }[];
   status?: number;
+  headers?: Record<string, string | string[] | undefined>;
   /** Resolves once `predicate` holds for the events received so far. */
   until(predicate: (events: { type: string; object: any }[]) => boolean, timeoutMs?: number): Promise<void>;
   ended: Promise<void>;
@@ -49,7 +71,10 @@ export interface WatchCollector {
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+// The server runs in ONE process (node with tsx's loader, not the tsx wrapper that forks
+// a child), so that kill() really is a crash of the server and not of a wrapper.
+const NODE_ARGS = ['--import', 'tsx', 'src/cli/apiserver.ts'];
+const MAX_OUTPUT_CHARS = 200_000;
 
 interface Credentials {
   ca: string;
@@ -64,21 +89,33 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
   let etcd = opts.etcd;
   const ownEtcd = opts.backend === 'etcd' && !etcd;
   if (ownEtcd) etcd = await startEtcd();
-  const args = ['src/cli/apiserver.ts', '--secure-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
+  const args = ['--secure-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
   if (opts.backend === 'etcd') args.push('--etcd-servers', etcd!.endpoint, '--etcd-prefix', opts.etcdPrefix ?? '/cosmos');
 
   let child: ChildProcess;
   let port = 0;
+  let output = '';
+  // A test runner that dies must not leave the server behind.
+  const killOnExit = (): void => void child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = (): Promise<void> =>
+    new Promise((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      child.once('exit', () => res());
+    });
   const launch = async (): Promise<void> => {
     const launchArgs = port ? args.map((a, i) => (args[i - 1] === '--secure-port' ? String(port) : a)) : args;
-    child = spawn(TSX, launchArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
+    child = spawn(process.execPath, [...NODE_ARGS, ...launchArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let startup: string | null = '';
     const url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => reject(new Error(`apiserver did not start:\n${output}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`apiserver did not start:\n${startup}`)), 60_000);
       const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const m = /listening on (https:\/\/\S+)/.exec(output);
-        if (m && output.includes('export KUBECONFIG=')) {
+        output = (output + chunk.toString()).slice(-MAX_OUTPUT_CHARS);
+        if (startup === null) return;
+        startup += chunk.toString();
+        const m = /listening on (https:\/\/\S+)/.exec(startup);
+        if (m && startup.includes('export KUBECONFIG=')) {
+          startup = null;
           clearTimeout(timer);
           resolveUrl(m[1]!);
         }
@@ -87,7 +124,7 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
       child.stderr!.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`apiserver exited with ${code}:\n${output}`));
+        reject(new Error(`apiserver exited with ${code}:\n${startup}`));
       });
     });
     port = Number(new URL(url).port);
@@ -97,12 +134,6 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
   const kubeconfig = join(dataDir, 'kubeconfig');
   const creds = await readCredentials(kubeconfig);
 
-  const exited = (): Promise<void> =>
-    new Promise((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return res();
-      child.once('exit', () => res());
-    });
-
   const server: RunningApiServer = {
     url,
     port,
@@ -110,21 +141,48 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
     kubeconfig,
     backend: opts.backend,
     etcd,
-    kubectl: (kargs, o = {}) =>
-      new Promise((res) => {
-        const p = spawn(kubectlPath, kargs, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home, ...o.env } });
-        let stdout = '';
-        let stderr = '';
-        p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        p.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-        p.stdin.end(o.input ?? '');
-      }),
+    kubectl: (kargs, o = {}) => {
+      const p = spawnKubectl(kargs, o.env);
+      p.stdin.end(o.input ?? '');
+      return p.result;
+    },
+    kubectlStream: (kargs, o = {}) => {
+      const p = spawnKubectl(kargs, o.env);
+      p.stdin.end();
+      return {
+        until: (predicate, timeoutMs = 15_000) =>
+          new Promise((res, rej) => {
+            const check = (): void => {
+              if (!predicate(p.output())) return;
+              clearTimeout(timer);
+              p.child.stdout.off('data', check);
+              p.child.stderr.off('data', check);
+              res();
+            };
+            const timer = setTimeout(() => {
+              p.child.stdout.off('data', check);
+              p.child.stderr.off('data', check);
+              rej(new Error(`kubectl ${kargs.join(' ')}: expected output did not appear; got:\n${p.output()}`));
+            }, timeoutMs);
+            p.child.stdout.on('data', check);
+            p.child.stderr.on('data', check);
+            check();
+          }),
+        output: p.output,
+        exited: p.result,
+        stop: () => {
+          p.child.kill('SIGTERM');
+          return p.result;
+        },
+      };
+    },
     request: (method, path, o = {}) => httpRequest(port, creds, method, path, o),
     watch: (path, o = {}) => openWatch(port, creds, path, o.headers ?? {}),
+    output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
       await exited();
+      process.off('exit', killOnExit);
       if (ownEtcd) await etcd!.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -132,11 +190,24 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
       child.kill('SIGKILL');
       await exited();
     },
-    restart: async () => {
+    restart: async (o = {}) => {
+      child.kill('SIGTERM');
+      await exited();
+      args.push(...(o.args ?? []));
       await launch();
     },
   };
   return server;
+
+  function spawnKubectl(kargs: string[], env: Record<string, string> = {}) {
+    const child = spawn(kubectlPath, kargs, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const result = new Promise<KubectlResult>((res) => child.on('close', (code) => res({ code: code ?? -1, stdout, stderr })));
+    return { child, result, stdin: child.stdin, output: () => stdout + stderr };
+  }
 }
 
 async function readCredentials(kubeconfig: string): Promise<Credentials> {
@@ -160,7 +231,11 @@ function httpRequest(
   o: { body?: unknown; headers?: Record<string, string>; anonymous?: boolean },
 ): Promise<HttpResult> {
   const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
-  const headers: Record<string, string> = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...o.headers };
+  // Content-Length always: node sends a DELETE body neither chunked nor delimited otherwise.
+  const headers: Record<string, string> = {
+    ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+    ...o.headers,
+  };
   return new Promise((resolveResult, reject) => {
     const req = httpsRequest(
       {
@@ -217,6 +292,8 @@ function openWatch(port: number, creds: Credentials, path: string, headers: Reco
     { host: '127.0.0.1', port, method: 'GET', path, headers, ca: creds.ca, cert: creds.cert, key: creds.key, servername: 'localhost' },
     (res) => {
       collector.status = res.statusCode;
+      collector.headers = res.headers;
+      for (const w of [...waiters]) w();
       let buffer = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {

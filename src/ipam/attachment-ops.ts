@@ -1,0 +1,115 @@
+// A VPCAttachment holds the addresses it lists, under the owner "VPCAttachment/<name>".
+// The registry commits the ops computed here in the same transaction as the attachment
+// object itself, so the object and its reservations can never disagree: creating it takes
+// its addresses, editing them moves the reservation, deleting it releases them.
+//
+// The ops bring the owner to what the attachment lists now, whatever it held before: an
+// address listed and not yet held is taken (it may have been allocated first by the same
+// owner through `allocate`, or predate IPAM), one listed before and no longer is released.
+// Every op is guarded (create-if-absent, or the mod revision read here), so if anything
+// changed between this read and the commit the transaction fails and the registry simply
+// computes the ops again.
+import { parseAddress, parsePrefix } from '../admission/ip.js';
+import type { Storage, TxnOp } from '../../storage/interface.js';
+import { duplicate, FieldPath, type FieldError } from '../meta/field-errors.js';
+import { addressHeld, attachmentSubject, invalid, vpcTerminating } from './errors.js';
+import { addressKey, ownerKey, vpcObjectKey } from './keys.js';
+import { readHolder, readOwner, releaseOps } from './owners.js';
+import { encodeRecord, timestamp, type AddressRecord, type OwnerRecord } from './records.js';
+import { addressOf, resolveAddress, vpcNetworks, type VpcObject, type WantedAddress } from './request.js';
+
+export const attachmentOwner = (attachment: string): string => `VPCAttachment/${attachment}`;
+
+const ADDRESSES_PATH = FieldPath.root('spec', 'interface', 'addresses');
+
+const canonicalOf = (text: string): string | undefined => (parsePrefix(text)?.address ?? parseAddress(text))?.canonical;
+
+async function readVpc(storage: Storage, namespace: string, vpc: string): Promise<VpcObject | null> {
+  const kv = await storage.get(vpcObjectKey(namespace, vpc));
+  return kv && (JSON.parse(new TextDecoder().decode(kv.value)) as VpcObject);
+}
+
+/**
+ * The ops that make `VPCAttachment/<attachment>` hold exactly `newAddresses` of the VPC,
+ * releasing those of `oldAddresses` no longer listed. `newAddresses` empty means the
+ * attachment is being deleted: everything the owner holds is released. While the VPC does
+ * not exist (yet), nothing can be taken and listed addresses stay unheld.
+ *
+ * Throws 422 for an address outside the VPC's networks or reserved, 409 for one held by
+ * another owner, 403 when the VPC is being deleted and new addresses are listed.
+ */
+export async function attachmentOps(
+  storage: Storage,
+  namespace: string,
+  attachment: string,
+  vpcName: string,
+  oldAddresses: readonly string[],
+  newAddresses: readonly string[],
+): Promise<TxnOp[]> {
+  const owner = attachmentOwner(attachment);
+  const subject = attachmentSubject(attachment);
+  const [vpc, current] = await Promise.all([readVpc(storage, namespace, vpcName), readOwner(storage, namespace, vpcName, owner)]);
+  const held = current?.record.addresses ?? [];
+  const heldAddresses = new Set(held.map(addressOf));
+  const listed = new Set(newAddresses.map(canonicalOf));
+  const releasing =
+    newAddresses.length === 0
+      ? [...heldAddresses]
+      : [...new Set(oldAddresses.map(canonicalOf))].filter((a): a is string => !!a && heldAddresses.has(a) && !listed.has(a));
+
+  const claims = vpc ? resolveClaims(vpc, vpcName, newAddresses, heldAddresses) : { wanted: [], errors: [] };
+  if (claims.errors.length) throw invalid(subject, claims.errors);
+  if (claims.wanted.length && vpc?.metadata.deletionTimestamp) throw vpcTerminating(subject, vpcName);
+  const holders = await Promise.all(claims.wanted.map((w) => readHolder(storage, namespace, vpcName, w.address)));
+  const now = timestamp();
+  const addressOps: TxnOp[] = [];
+  claims.wanted.forEach((w, i) => {
+    const holder = holders[i];
+    if (holder && holder.owner !== owner) throw addressHeld(subject, w.field, w.address, holder.owner);
+    if (holder) return;
+    const value: AddressRecord = { owner, network: w.network.cidr, createdAt: now };
+    addressOps.push({ type: 'create', key: addressKey(namespace, vpcName, w.address), value: encodeRecord(value) });
+  });
+  addressOps.push(...(await releaseOps(storage, namespace, vpcName, owner, releasing)));
+
+  const gone = new Set(releasing);
+  const addresses = [...held.filter((cidr) => !gone.has(addressOf(cidr))), ...claims.wanted.map((w) => w.network.cidrOf(w.address))];
+  const key = ownerKey(namespace, vpcName, owner);
+  if (addresses.length === 0) {
+    return current ? [{ type: 'delete', key, expectedModRevision: current.modRevision }, ...addressOps] : addressOps;
+  }
+  const record: OwnerRecord = { owner, addresses, createdAt: current?.record.createdAt ?? now, attached: true };
+  // Unchanged, the owner key needs no write: the attachment object's own guard serializes
+  // its writes, and release requests refuse an attached owner.
+  if (current && current.record.attached && sameList(current.record.addresses, addresses)) return addressOps;
+  const ownerOp: TxnOp = current
+    ? { type: 'update', key, value: encodeRecord(record), expectedModRevision: current.modRevision }
+    : { type: 'create', key, value: encodeRecord(record) };
+  return [ownerOp, ...addressOps];
+}
+
+/**
+ * The listed addresses not held yet, each checked against the VPC (held ones are not
+ * judged again, so that a VPC changing later does not lock its existing attachments).
+ */
+function resolveClaims(vpc: VpcObject, vpcName: string, listed: readonly string[], held: Set<string>): { wanted: WantedAddress[]; errors: FieldError[] } {
+  const networks = vpcNetworks(vpc);
+  const wanted: WantedAddress[] = [];
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  listed.forEach((text, i) => {
+    const canonical = canonicalOf(text);
+    if (canonical && seen.has(canonical)) {
+      errors.push(duplicate(ADDRESSES_PATH.index(i), text));
+      return;
+    }
+    if (canonical) seen.add(canonical);
+    if (canonical && held.has(canonical)) return;
+    const resolved = resolveAddress(text, ADDRESSES_PATH.index(i), vpcName, networks);
+    if ('address' in resolved) wanted.push(resolved);
+    else errors.push(resolved);
+  });
+  return { wanted, errors };
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
