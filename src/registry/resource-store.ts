@@ -9,6 +9,9 @@ import {
   FutureRevisionError,
   KeyExistsError,
   NotFoundError,
+  TxnFailedError,
+  type KeyValue,
+  type TxnOp,
   type Storage,
 } from '../../storage/interface.js';
 import type { Admission, FieldValidation } from '../admission/types.js';
@@ -66,6 +69,20 @@ export interface UpdateRequest {
   retryOnConflict: boolean;
 }
 
+/**
+ * What a kind adds to the generic write path, as data handed to its store (kube's
+ * strategy hooks): storage ops that must commit atomically with the object's own write
+ * (e.g. the address reservations of a VPC attachment), and create-time preparation.
+ */
+export interface WriteHooks {
+  /** Throws an ApiError to refuse the change; called again if a companion key raced. */
+  companionOps?(change: { old?: KubeObject; next?: KubeObject }): Promise<TxnOp[]>;
+  prepareForCreate?(obj: KubeObject): void;
+}
+
+/** A companion key changed between reading it and committing: recompute and retry. */
+const COMPANION_ATTEMPTS = 16;
+
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const CACHE_FRESHNESS_TIMEOUT_MS = 3000;
 
@@ -78,11 +95,19 @@ export class ResourceStore {
   private readonly storage: Storage;
   private readonly admission: Admission;
   private readonly consistentRevision: ConsistentRevision;
+  private readonly hooks: WriteHooks;
 
   constructor(
     readonly kind: KindDefinition,
-    deps: { storage: Storage; admission: Admission; consistentRevision: ConsistentRevision; onCacheError?: (err: Error) => void },
+    deps: {
+      storage: Storage;
+      admission: Admission;
+      consistentRevision: ConsistentRevision;
+      hooks?: WriteHooks;
+      onCacheError?: (err: Error) => void;
+    },
   ) {
+    this.hooks = deps.hooks ?? {};
     this.storage = deps.storage;
     this.admission = deps.admission;
     this.consistentRevision = deps.consistentRevision;
@@ -126,6 +151,7 @@ export class ResourceStore {
       throw errors.invalid(this.groupKind, '', [errors.fieldRequired('metadata.name', 'name or generateName is required')]);
     }
     prepareForCreate(this.kind, obj);
+    this.hooks.prepareForCreate?.(obj);
     for (let attempt = 0; ; attempt++) {
       if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
       const warnings = await this.admission.admit({
@@ -138,8 +164,9 @@ export class ResourceStore {
       });
       if (opts.dryRun) return { object: obj, warnings };
       try {
-        const kv = await this.storage.create(this.keys.key(namespace, obj.metadata.name!), encodeObject(obj));
-        return { object: decodeObject(kv), warnings };
+        const key = this.keys.key(namespace, obj.metadata.name!);
+        const kv = await this.commit({ type: 'create', key, value: encodeObject(obj) }, { next: obj });
+        return { object: decodeObject(kv!), warnings };
       } catch (err) {
         if (!(err instanceof KeyExistsError)) throw err;
         if (!generated || attempt >= 7) throw errors.alreadyExists(this.resource, obj.metadata.name!);
@@ -182,11 +209,11 @@ export class ResourceStore {
       if (unchanged(next, current) && !finalized) return { object: current, warnings };
       try {
         if (finalized) {
-          await this.storage.delete(key, { expectedModRevision: kv.modRevision });
+          await this.commit({ type: 'delete', key, expectedModRevision: kv.modRevision }, { old: current });
           return { object: next, warnings };
         }
-        const written = await this.storage.update(key, encodeObject(next), kv.modRevision);
-        return { object: decodeObject(written), warnings };
+        const written = await this.commit({ type: 'update', key, value: encodeObject(next), expectedModRevision: kv.modRevision }, { old: current, next });
+        return { object: decodeObject(written!), warnings };
       } catch (err) {
         const raced = err instanceof ConflictError || err instanceof NotFoundError;
         if (!raced) throw err;
@@ -206,7 +233,7 @@ export class ResourceStore {
       const finalizers = withPropagationFinalizer(current.metadata.finalizers ?? [], opts.propagationPolicy);
       try {
         if (finalizers.length === 0) {
-          if (!opts.dryRun) await this.storage.delete(key, { expectedModRevision: kv.modRevision });
+          if (!opts.dryRun) await this.commit({ type: 'delete', key, expectedModRevision: kv.modRevision }, { old: current });
           return { object: current, deleted: true };
         }
         if (current.metadata.deletionTimestamp && finalizers.length === current.metadata.finalizers?.length) {
@@ -222,6 +249,25 @@ export class ResourceStore {
       } catch (err) {
         if (err instanceof NotFoundError) throw errors.notFound(this.resource, name);
         if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Writes the object's own op together with the kind's companion ops in one storage
+   * transaction. A failure of the object's op surfaces as its cause (conflict, exists,
+   * not found); a raced companion key makes the hook recompute its ops.
+   */
+  private async commit(main: TxnOp, change: { old?: KubeObject; next?: KubeObject }): Promise<KeyValue | null> {
+    for (let attempt = 1; ; attempt++) {
+      const companions = (await this.hooks.companionOps?.(change)) ?? [];
+      try {
+        const { results } = await this.storage.txn([main, ...companions]);
+        return main.type === 'delete' ? null : results[0]!;
+      } catch (err) {
+        if (!(err instanceof TxnFailedError)) throw err;
+        if (err.opIndex === 0) throw err.cause;
+        if (attempt >= COMPANION_ATTEMPTS) throw errors.conflict(this.resource, change.next?.metadata.name ?? change.old?.metadata.name ?? '', 'related objects kept changing; try again');
       }
     }
   }

@@ -11,20 +11,30 @@ import type { KindDefinition } from '../api/kinds.js';
 import type { KubeObject } from '../api/object.js';
 import * as errors from '../meta/status.js';
 import { ConsistentRevision } from '../registry/consistent-revision.js';
-import { ResourceStore } from '../registry/resource-store.js';
+import { ResourceStore, type WriteHooks } from '../registry/resource-store.js';
 import type { Authenticator, Authorizer, UserInfo } from './auth.js';
 import { buildDiscovery } from './discovery.js';
 import { ServerMetrics } from './metrics.js';
 import { negotiate } from './negotiation.js';
 import { openApiRouter } from './openapi-routes.js';
-import { handleResource, requestVerb, type ServedResource, type Verb, type WatchSettings } from './resource-handler.js';
+import { handleResource, requestVerb, type ServedResource, type SubresourceHandler, type Verb, type WatchSettings } from './resource-handler.js';
 import { parseResourcePath } from './resource-path.js';
 import { TableConvertor } from './table.js';
 import { instrumentStorage } from '../registry/instrumented-storage.js';
 import { SERVER_VERSION } from './version.js';
 
+/** What one kind adds to the generic machinery: write hooks and custom subresources. */
+export interface KindExtension {
+  group: string;
+  resource: string;
+  hooks?: WriteHooks;
+  subresources?: Record<string, SubresourceHandler>;
+}
+
 export interface ApiServerConfig {
   kinds: KindDefinition[];
+  /** Per-kind additions, as data (no kind is special-cased in the machinery itself). */
+  extensions?: KindExtension[];
   storage: Storage;
   admission: Admission;
   authenticator: Authenticator;
@@ -66,13 +76,19 @@ export class ApiServer {
     );
     const consistentRevision = new ConsistentRevision(storage);
     for (const kind of config.kinds) {
+      const registration = config.extensions?.find((e) => e.group === kind.group && e.resource === kind.plural);
       const store = new ResourceStore(kind, {
         storage,
         admission: config.admission,
         consistentRevision,
+        hooks: registration?.hooks,
         onCacheError: (err) => config.logger.warn({ resource: kind.plural, err: err.message }, 'watch cache restarting'),
       });
-      this.resources.set(`${kind.group}/${kind.version}/${kind.plural}`, { store, table: new TableConvertor(kind.printerColumns) });
+      this.resources.set(`${kind.group}/${kind.version}/${kind.plural}`, {
+        store,
+        table: new TableConvertor(kind.printerColumns),
+        subresources: new Map(Object.entries(registration?.subresources ?? {})),
+      });
     }
     this.watchSettings = {
       bookmarkIntervalMs: config.bookmarkIntervalMs ?? 60_000,
@@ -126,7 +142,10 @@ export class ApiServer {
     app.disable('x-powered-by');
     app.disable('etag');
     app.set('query parser', false);
-    const discovery = buildDiscovery(this.config.kinds);
+    const discovery = buildDiscovery(this.config.kinds, (kind) => {
+      const served = this.resources.get(`${kind.group}/${kind.version}/${kind.plural}`);
+      return [...(served?.subresources ?? [])].map(([name, h]) => ({ name, kind: h.responseKind, verbs: Object.values(h.methods) as string[] }));
+    });
     const { logger } = this.config;
 
     app.use((req: Request, res: Response, next: NextFunction) => {
@@ -217,7 +236,8 @@ export class ApiServer {
     if (!path) throw errors.notFound({ group: '', resource: '' }, url.pathname);
     const served = this.resources.get(`${path.group}/${path.version}/${path.resource}`);
     if (!served) throw errors.notFound({ group: path.group, resource: path.resource }, path.name ?? '');
-    const verb = requestVerb(req.method, path, url.searchParams);
+    const custom = path.subresource ? served.subresources.get(path.subresource) : undefined;
+    const verb = requestVerb(req.method, path, url.searchParams, custom);
     if (!verb) throw errors.methodNotSupported({ group: path.group, resource: path.resource }, req.method);
     const decision = await this.config.authorizer.authorize({
       user: req.user!,
@@ -246,6 +266,11 @@ export class ApiServer {
       if (verb !== 'watch') timer();
       this.metrics.requests.inc({ verb: metricVerb, group: path.group, resource: path.resource, subresource: path.subresource, code: String(res.statusCode) });
     });
+    if (custom) {
+      if (served.store.namespaced && !path.namespace) throw errors.notFound({ group: path.group, resource: path.resource }, path.name!);
+      await custom.handle(req, res, { store: served.store, namespace: path.namespace, name: path.name!, query: url.searchParams });
+      return;
+    }
     await handleResource(req, res, served, path, verb, url.searchParams, this.watchSettings);
   }
 

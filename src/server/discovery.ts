@@ -26,7 +26,10 @@ function storageVersionHash(kind: KindDefinition): string {
   return createHash('sha256').update(`${kind.group}/${kind.version}/${kind.kind}`).digest('base64').slice(0, 11);
 }
 
-function apiResources(kinds: KindDefinition[]): unknown[] {
+/** Subresources a kind's registration adds beyond status. */
+export type ExtraSubresources = (kind: KindDefinition) => { name: string; kind: string; verbs: string[] }[];
+
+function apiResources(kinds: KindDefinition[], extra: ExtraSubresources): unknown[] {
   return kinds.flatMap((k) => {
     const main = {
       name: k.plural,
@@ -41,11 +44,12 @@ function apiResources(kinds: KindDefinition[]): unknown[] {
     const status = k.hasStatus
       ? [{ name: `${k.plural}/status`, singularName: '', namespaced: k.scope === 'Namespaced', kind: k.kind, verbs: STATUS_VERBS }]
       : [];
-    return [main, ...status];
+    const custom = extra(k).map((sub) => ({ name: `${k.plural}/${sub.name}`, singularName: '', namespaced: k.scope === 'Namespaced', kind: sub.kind, verbs: sub.verbs }));
+    return [main, ...status, ...custom];
   });
 }
 
-function aggregatedResources(kinds: KindDefinition[]): unknown[] {
+function aggregatedResources(kinds: KindDefinition[], extra: ExtraSubresources): unknown[] {
   return kinds.map((k) => ({
     resource: k.plural,
     responseKind: { group: k.group, version: k.version, kind: k.kind },
@@ -54,17 +58,18 @@ function aggregatedResources(kinds: KindDefinition[]): unknown[] {
     verbs: RESOURCE_VERBS,
     shortNames: k.shortNames.length ? k.shortNames : undefined,
     categories: k.categories.length ? k.categories : undefined,
-    subresources: k.hasStatus
-      ? [{ subresource: 'status', responseKind: { group: k.group, version: k.version, kind: k.kind }, verbs: STATUS_VERBS }]
-      : undefined,
+    subresources: [
+      ...(k.hasStatus ? [{ subresource: 'status', responseKind: { group: k.group, version: k.version, kind: k.kind }, verbs: STATUS_VERBS }] : []),
+      ...extra(k).map((sub) => ({ subresource: sub.name, responseKind: { group: k.group, version: k.version, kind: sub.kind }, verbs: sub.verbs })),
+    ],
   }));
 }
 
-function aggregated(kinds: KindDefinition[], version: 'v2' | 'v2beta1'): AggregatedDocument {
+function aggregated(kinds: KindDefinition[], extra: ExtraSubresources, version: 'v2' | 'v2beta1'): AggregatedDocument {
   const byGroup = new Map<string, { version: string; resources: unknown[]; freshness: string }[]>();
   for (const gv of groupVersions(kinds)) {
     const versions = byGroup.get(gv.group) ?? [];
-    versions.push({ version: gv.version, resources: aggregatedResources(gv.kinds), freshness: 'Current' });
+    versions.push({ version: gv.version, resources: aggregatedResources(gv.kinds, extra), freshness: 'Current' });
     byGroup.set(gv.group, versions);
   }
   const doc = {
@@ -77,7 +82,7 @@ function aggregated(kinds: KindDefinition[], version: 'v2' | 'v2beta1'): Aggrega
   return { body, etag: `"${createHash('sha512').update(body).digest('hex').toUpperCase()}"` };
 }
 
-export function buildDiscovery(kinds: KindDefinition[]): DiscoveryDocuments {
+export function buildDiscovery(kinds: KindDefinition[], extra: ExtraSubresources = () => []): DiscoveryDocuments {
   const gvs = groupVersions(kinds);
   const groups = new Map<string, unknown>();
   const resourceLists = new Map<string, unknown>();
@@ -92,13 +97,13 @@ export function buildDiscovery(kinds: KindDefinition[]): DiscoveryDocuments {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: `${gv.group}/${gv.version}`,
-      resources: apiResources(gv.kinds),
+      resources: apiResources(gv.kinds, extra),
     });
   }
   return {
     apis: { kind: 'APIGroupList', apiVersion: 'v1', groups: groupDocs },
     groups,
     resourceLists,
-    aggregated: { v2: aggregated(kinds, 'v2'), v2beta1: aggregated(kinds, 'v2beta1') },
+    aggregated: { v2: aggregated(kinds, extra, 'v2'), v2beta1: aggregated(kinds, extra, 'v2beta1') },
   };
 }

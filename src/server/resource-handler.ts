@@ -20,6 +20,27 @@ import { WatchStream } from './watch-stream.js';
 export interface ServedResource {
   store: ResourceStore;
   table: TableConvertor;
+  /** Subresources beyond status that this kind's registration adds (e.g. rib, allocate). */
+  subresources: Map<string, SubresourceHandler>;
+}
+
+/** The object a custom subresource request is about. */
+export interface SubresourceTarget {
+  store: ResourceStore;
+  namespace?: string;
+  name: string;
+  query: URLSearchParams;
+}
+
+/**
+ * A subresource served by its own code, registered per kind as data. `methods` maps the
+ * HTTP methods it answers to the verbs authorization and discovery see.
+ */
+export interface SubresourceHandler {
+  methods: Partial<Record<string, Verb>>;
+  /** The kind its responses carry, for discovery (e.g. RIB, AddressAllocation). */
+  responseKind: string;
+  handle(req: IncomingMessage, res: ServerResponse, target: SubresourceTarget): Promise<void>;
 }
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -35,7 +56,8 @@ const OBJECT_TRANSFORMS: Transform[] = ['Table', 'PartialObjectMetadata'];
 const LIST_TRANSFORMS: Transform[] = ['Table', 'PartialObjectMetadataList'];
 const WATCH_TRANSFORMS: Transform[] = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
 
-export function requestVerb(method: string, path: ResourcePath, query: URLSearchParams): Verb | null {
+export function requestVerb(method: string, path: ResourcePath, query: URLSearchParams, custom?: SubresourceHandler): Verb | null {
+  if (custom) return path.name ? (custom.methods[method] ?? null) : null;
   const watch = path.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
   switch (method) {
     case 'GET':
@@ -205,7 +227,7 @@ async function watch(
   }
 }
 
-function send(res: ServerResponse, code: number, value: unknown, choice: MediaChoice, warnings: string[] = []): void {
+export function send(res: ServerResponse, code: number, value: unknown, choice: MediaChoice, warnings: string[] = []): void {
   const body = serialize(value, choice);
   const headers: Record<string, string | string[]> = { 'Content-Type': choice.contentType, 'Cache-Control': 'no-cache, private' };
   if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
