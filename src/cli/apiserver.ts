@@ -17,6 +17,7 @@ import { writeKubeconfig } from '../pki/kubeconfig.js';
 import { ApiServer } from '../server/apiserver.js';
 import { allowAuthenticated, ClientCertificateAuthenticator } from '../server/auth.js';
 import { startCompactor } from '../registry/compactor.js';
+import { kindExtensions } from './extensions.js';
 
 const USAGE = `usage: npm start -- [--secure-port 6443] [--bind-address 127.0.0.1] [--data-dir ./.cosmos]
                  [--etcd-servers URL[,URL]] [--etcd-prefix /cosmos] [--log-level info]`;
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const lookup: ObjectLookup = (kind, namespace, name) => server.lookup(kind, namespace, name);
   const server: ApiServer = new ApiServer({
     kinds,
+    extensions: kindExtensions({ storage }),
     storage,
     admission: createAdmission(kinds, { lookup }),
     authenticator: new ClientCertificateAuthenticator(),
