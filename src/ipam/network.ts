@@ -9,7 +9,7 @@ export type Family = 'IPv4' | 'IPv6';
 
 export const FAMILIES: readonly Family[] = ['IPv4', 'IPv6'];
 
-export const familyOf = (address: IPAddress): Family => (address.family === 4 ? 'IPv4' : 'IPv6');
+const familyOf = (address: IPAddress): Family => (address.family === 4 ? 'IPv4' : 'IPv6');
 
 function toBigInt(bytes: readonly number[]): bigint {
   return bytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);

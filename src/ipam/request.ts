@@ -24,7 +24,7 @@ export interface WantedAddress {
 // spells them (optionally group-qualified) and a DNS subdomain name.
 const OWNER_PATTERN = /^[A-Za-z][A-Za-z0-9.-]{0,62}\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-export function ownerErrors(owner: unknown, path: FieldPath): FieldError[] {
+function ownerErrors(owner: unknown, path: FieldPath): FieldError[] {
   if (owner === undefined || owner === '') return [required(path)];
   if (typeof owner !== 'string' || !OWNER_PATTERN.test(owner)) {
     return [invalidValue(path, owner, 'must be <Kind>/<name>, e.g. "VirtualMachine/web-1"')];
@@ -37,7 +37,7 @@ export function vpcNetworks(vpc: VpcObject): Network[] {
   return (vpc.spec?.networks ?? []).map(Network.parse).filter((n): n is Network => n !== undefined);
 }
 
-export function networkList(networks: readonly Network[]): string {
+function networkList(networks: readonly Network[]): string {
   return networks.map((n) => n.cidr).join(', ') || 'it has none';
 }
 
@@ -60,7 +60,7 @@ export function resolveAddress(text: unknown, path: FieldPath, vpcName: string, 
 }
 
 /** Resolves a list of addresses, refusing any that names the same address twice. */
-export function resolveAddresses(
+function resolveAddresses(
   texts: readonly unknown[],
   path: FieldPath,
   vpcName: string,
