@@ -101,6 +101,14 @@ export class ApiServer {
     };
   }
 
+  /** The store serving a resource, for server-side controllers (e.g. VPC status). */
+  store(group: string, resource: string): ResourceStore | undefined {
+    for (const { store } of this.resources.values()) {
+      if (store.kind.group === group && store.kind.plural === resource) return store;
+    }
+    return undefined;
+  }
+
   /**
    * An object as the watch cache has it, for admission checks that look at other objects
    * (eventually consistent, as such checks are in Kubernetes).
