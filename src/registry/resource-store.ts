@@ -14,6 +14,8 @@ import {
   type TxnOp,
   type Storage,
 } from '../../storage/interface.js';
+import { pruneUnknownFields, unknownFieldOutcome } from '../admission/pruning.js';
+import { admissionSchema } from '../admission/schema.js';
 import type { Admission, FieldValidation } from '../admission/types.js';
 import type { KindDefinition } from '../api/kinds.js';
 import { deepCopy, type KubeObject, type ObjectList } from '../api/object.js';
@@ -22,6 +24,7 @@ import { decodeObject, encodeObject } from './codec.js';
 import type { ConsistentRevision } from './consistent-revision.js';
 import { KeyLayout } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { apply, updateManagedFields } from './fieldmanager/index.js';
 import type { ObjectFilter } from './filter.js';
 import { nowRfc3339, prepareForCreate, prepareForUpdate, unchanged } from './strategy.js';
 import { TooOldError, WatchCache, type CacheWatcher } from './watch-cache.js';
@@ -29,6 +32,8 @@ import { TooOldError, WatchCache, type CacheWatcher } from './watch-cache.js';
 export interface WriteOptions {
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  /** Who writes: the manager metadata.managedFields records the write's fields under. */
+  fieldManager: string;
 }
 
 export interface WriteResult {
@@ -57,6 +62,17 @@ export interface DeleteResult {
   deleted: boolean;
 }
 
+/** A server-side apply (PATCH with application/apply-patch+yaml). */
+export interface ApplyRequest {
+  namespace?: string;
+  name: string;
+  subresource: string;
+  /** The decoded apply configuration, as the client sent it. */
+  configuration: unknown;
+  /** Take fields other managers own instead of failing with a conflict. */
+  force: boolean;
+}
+
 /** Produces the desired object from the current one; may throw an ApiError. */
 export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
 
@@ -80,6 +96,14 @@ export interface WriteHooks {
   prepareForCreate?(obj: KubeObject): void;
 }
 
+/**
+ * How the object about to be stored gets its managedFields: recorded for the writer
+ * (create, update, the other patches), or already set by apply.
+ */
+type Ownership = (old: KubeObject | undefined, next: KubeObject, subresource: string) => KubeObject;
+
+const SET_BY_APPLY: Ownership = (_old, next) => next;
+
 /** A companion key changed between reading it and committing: recompute and retry. */
 const COMPANION_ATTEMPTS = 16;
 
@@ -96,6 +120,7 @@ export class ResourceStore {
   private readonly admission: Admission;
   private readonly consistentRevision: ConsistentRevision;
   private readonly hooks: WriteHooks;
+  private readonly garbageCollected: boolean;
 
   constructor(
     readonly kind: KindDefinition,
@@ -104,10 +129,17 @@ export class ResourceStore {
       admission: Admission;
       consistentRevision: ConsistentRevision;
       hooks?: WriteHooks;
+      /**
+       * Whether a garbage collector works on this server's objects (kube-controller-manager's,
+       * when it serves them through the aggregator). Without one, nobody would ever remove
+       * the finalizers that Foreground and Orphan deletion add, so they are not added.
+       */
+      garbageCollected?: boolean;
       onCacheError?: (err: Error) => void;
     },
   ) {
     this.hooks = deps.hooks ?? {};
+    this.garbageCollected = deps.garbageCollected ?? false;
     this.storage = deps.storage;
     this.admission = deps.admission;
     this.consistentRevision = deps.consistentRevision;
@@ -142,6 +174,56 @@ export class ResourceStore {
   }
 
   async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    return this.createWith(namespace, body, opts, this.recordedFor(opts));
+  }
+
+  /**
+   * The one update path behind PUT, PATCH and their status forms: read, mutate, prepare,
+   * admit, write guarded by the read's revision.
+   */
+  async update(req: UpdateRequest, opts: WriteOptions): Promise<WriteResult> {
+    return this.updateWith(req, opts, this.recordedFor(opts));
+  }
+
+  /**
+   * Server-side apply: the configuration merged into the stored object, or, when there is
+   * none, the object it creates (`created`). Then admission and the strategy, as for any
+   * patch. Unknown fields are pruned from the configuration first (or refused, under
+   * Strict), so that the applier never owns a field the object cannot keep.
+   */
+  async apply(req: ApplyRequest, opts: WriteOptions): Promise<WriteResult & { created: boolean }> {
+    const configuration = deepCopy(req.configuration);
+    const unknown = pruneUnknownFields(configuration, admissionSchema(this.kind), undefined);
+    const warnings = unknownFieldOutcome(this.kind, unknown, opts.fieldValidation ?? 'Warn');
+    const time = nowRfc3339();
+    const applied = (live: KubeObject | undefined): KubeObject =>
+      apply(live, configuration, { kind: this.kind, manager: opts.fieldManager, force: req.force, subresource: req.subresource, time });
+    const withWarnings = (result: WriteResult, created: boolean) => ({ ...result, warnings: [...warnings, ...result.warnings], created });
+    for (;;) {
+      try {
+        return withWarnings(await this.updateWith({ ...req, mutate: applied, retryOnConflict: true }, opts, SET_BY_APPLY), false);
+      } catch (err) {
+        // Only the object itself is created by an apply, never through a subresource.
+        if (req.subresource || !(errors.isApiError(err) && err.status.code === 404)) throw err;
+      }
+      const created = applied(undefined);
+      this.checkIdentity(created, req.namespace, req.name);
+      try {
+        return withWarnings(await this.createWith(req.namespace, created, opts, SET_BY_APPLY), true);
+      } catch (err) {
+        // Created meanwhile by someone else: apply to theirs.
+        if (!(errors.isApiError(err) && err.status.reason === 'AlreadyExists')) throw err;
+      }
+    }
+  }
+
+  /** The managedFields of a write that is not an apply: the writer takes what it changed. */
+  private recordedFor(opts: WriteOptions): Ownership {
+    const time = nowRfc3339();
+    return (old, next, subresource) => updateManagedFields(old, next, { kind: this.kind, manager: opts.fieldManager, subresource, time });
+  }
+
+  private async createWith(namespace: string | undefined, body: KubeObject, opts: WriteOptions, ownership: Ownership): Promise<WriteResult> {
     const obj = deepCopy(body);
     this.checkTypeMeta(obj);
     obj.metadata ??= {};
@@ -162,10 +244,11 @@ export class ResourceStore {
         fieldValidation: opts.fieldValidation ?? 'Warn',
         dryRun: !!opts.dryRun,
       });
-      if (opts.dryRun) return { object: obj, warnings };
+      const owned = ownership(undefined, obj, '');
+      if (opts.dryRun) return { object: owned, warnings };
       try {
-        const key = this.keys.key(namespace, obj.metadata.name!);
-        const kv = await this.commit({ type: 'create', key, value: encodeObject(obj) }, { next: obj });
+        const key = this.keys.key(namespace, owned.metadata.name!);
+        const kv = await this.commit({ type: 'create', key, value: encodeObject(owned) }, { next: owned });
         return { object: decodeObject(kv!), warnings };
       } catch (err) {
         if (!(err instanceof KeyExistsError)) throw err;
@@ -174,11 +257,7 @@ export class ResourceStore {
     }
   }
 
-  /**
-   * The one update path behind PUT, PATCH and their status forms: read, mutate, prepare,
-   * admit, write guarded by the read's revision.
-   */
-  async update(req: UpdateRequest, opts: WriteOptions): Promise<WriteResult> {
+  private async updateWith(req: UpdateRequest, opts: WriteOptions, ownership: Ownership): Promise<WriteResult> {
     const key = this.keys.key(req.namespace, req.name);
     for (;;) {
       const kv = await this.storage.get(key);
@@ -194,16 +273,18 @@ export class ResourceStore {
       if (expectedRv && expectedRv !== current.metadata.resourceVersion) {
         throw errors.conflict(this.resource, req.name, errors.OPTIMISTIC_LOCK_MESSAGE);
       }
-      const next = prepareForUpdate(this.kind, desired, current, req.subresource);
+      const prepared = prepareForUpdate(this.kind, desired, current, req.subresource);
       const warnings = await this.admission.admit({
         operation: 'UPDATE',
         kind: this.kind,
-        object: next,
+        object: prepared,
         oldObject: current,
         subresource: req.subresource,
         fieldValidation: opts.fieldValidation ?? 'Warn',
         dryRun: !!opts.dryRun,
       });
+      // After admission, so that what defaulting adds and pruning drops is accounted for.
+      const next = ownership(current, prepared, req.subresource);
       const finalized = !!next.metadata.deletionTimestamp && !next.metadata.finalizers?.length;
       if (opts.dryRun) return { object: next, warnings };
       if (unchanged(next, current) && !finalized) return { object: current, warnings };
@@ -230,7 +311,7 @@ export class ResourceStore {
       if (!kv) throw errors.notFound(this.resource, name);
       const current = decodeObject(kv);
       this.checkPreconditions(current, opts.preconditions);
-      const finalizers = withPropagationFinalizer(current.metadata.finalizers ?? [], opts.propagationPolicy);
+      const finalizers = this.withPropagationFinalizer(current.metadata.finalizers ?? [], opts.propagationPolicy);
       try {
         if (finalizers.length === 0) {
           if (!opts.dryRun) await this.commit({ type: 'delete', key, expectedModRevision: kv.modRevision }, { old: current });
@@ -389,12 +470,26 @@ export class ResourceStore {
     }
   }
 
+  /** The finalizer the garbage collector acts on for Foreground and Orphan deletion, if there is one. */
+  private withPropagationFinalizer(finalizers: string[], policy: DeleteOptions['propagationPolicy']): string[] {
+    if (!this.garbageCollected) return finalizers;
+    const extra = policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined;
+    return extra && !finalizers.includes(extra) ? [...finalizers, extra] : finalizers;
+  }
+
   private checkTypeMeta(obj: KubeObject): void {
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw errors.badRequest('the request body must be a JSON or YAML object');
-    if (obj.apiVersion !== undefined && obj.apiVersion !== this.apiVersion) {
+    // As kube's decoder: type information is required, and metadata must be an object.
+    if (obj.kind === undefined || obj.kind === null || obj.kind === '') throw errors.badRequest(`Object 'Kind' is missing`);
+    if (obj.apiVersion === undefined || obj.apiVersion === null || obj.apiVersion === '') throw errors.badRequest(`Object 'apiVersion' is missing`);
+    const meta: unknown = obj.metadata;
+    if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) {
+      throw errors.badRequest('metadata: must be an object (ObjectMeta)');
+    }
+    if (obj.apiVersion !== this.apiVersion) {
       throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.apiVersion})`);
     }
-    if (obj.kind !== undefined && obj.kind !== this.kind.kind) {
+    if (obj.kind !== this.kind.kind) {
       throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.kind.kind})`);
     }
     obj.apiVersion = this.apiVersion;
@@ -413,8 +508,8 @@ export class ResourceStore {
   }
 
   private checkIdentity(obj: KubeObject, namespace: string | undefined, name: string): void {
-    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (obj.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
     }
     this.bindNamespace(obj, namespace);
     obj.metadata.name = name;
@@ -436,11 +531,6 @@ export class ResourceStore {
       );
     }
   }
-}
-
-function withPropagationFinalizer(finalizers: string[], policy: DeleteOptions['propagationPolicy']): string[] {
-  const extra = policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined;
-  return extra && !finalizers.includes(extra) ? [...finalizers, extra] : finalizers;
 }
 
 function generateName(prefix: string): string {

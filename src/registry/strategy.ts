@@ -64,8 +64,12 @@ export function prepareForUpdate(kind: KindDefinition, obj: KubeObject, old: Kub
   return obj;
 }
 
-/** True when the write would change nothing a client can observe (it is then skipped). */
+/**
+ * True when the write would change nothing a client can observe (it is then skipped).
+ * managedFields count: a write that only changes who owns what is a change (the field
+ * manager leaves them, times included, as they were when a write changes nothing).
+ */
 export function unchanged(next: KubeObject, old: KubeObject): boolean {
-  const strip = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  const strip = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
   return jsonEqual(strip(next), strip(old));
 }

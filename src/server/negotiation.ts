@@ -1,8 +1,16 @@
 // Content negotiation as kube-apiserver does it: the Accept list is tried in order of
 // preference and the first entry we can serve wins, so a client that lists JSON after a
 // representation we lack still gets JSON (never a 406 while JSON is acceptable).
+import { hasProtobufForm, PROTOBUF_MEDIA_TYPE } from '../protobuf/index.js';
 
-export type Serializer = 'json' | 'yaml';
+export type Serializer = 'json' | 'yaml' | 'protobuf';
+
+/** The media type each serializer answers with. */
+export const MEDIA_TYPES: Record<Serializer, string> = {
+  json: 'application/json',
+  yaml: 'application/yaml',
+  protobuf: PROTOBUF_MEDIA_TYPE,
+};
 
 /** A transformed representation asked for with `as=...;g=...;v=...`. */
 export type Transform = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList' | 'APIGroupDiscoveryList';
@@ -25,6 +33,8 @@ interface MediaRange {
 const SERIALIZERS: Record<string, Serializer> = {
   'application/json': 'json',
   'application/yaml': 'yaml',
+  [PROTOBUF_MEDIA_TYPE]: 'protobuf',
+  // A client that takes anything gets JSON, as from kube-apiserver.
   '*/*': 'json',
   'application/*': 'json',
 };
@@ -70,21 +80,21 @@ export function negotiate(
     const serializer = SERIALIZERS[range.type];
     if (!serializer || !serializers.includes(serializer)) continue;
     const as = range.params.as;
-    if (!as) {
-      return { serializer, contentType: serializer === 'yaml' ? 'application/yaml' : 'application/json' };
-    }
+    if (!as) return { serializer, contentType: MEDIA_TYPES[serializer] };
     const transform = as as Transform;
     const spec = TRANSFORM_VERSIONS[transform];
     if (!spec || !allowed.includes(transform)) continue;
     if ((range.params.g ?? spec.group) !== spec.group) continue;
     const version = range.params.v ?? spec.versions[0]!;
     if (!spec.versions.includes(version)) continue;
-    const base = serializer === 'yaml' ? 'application/yaml' : 'application/json';
+    const transformVersion = `${spec.group}/${version}`;
+    // Only some transforms have messages (not the v1beta1 ones): the client's next choice decides.
+    if (serializer === 'protobuf' && !hasProtobufForm({ apiVersion: transformVersion, kind: transform })) continue;
     return {
       serializer,
       transform,
-      transformVersion: `${spec.group}/${version}`,
-      contentType: `${base};as=${transform};v=${version};g=${spec.group}`,
+      transformVersion,
+      contentType: `${MEDIA_TYPES[serializer]};as=${transform};v=${version};g=${spec.group}`,
     };
   }
   return null;

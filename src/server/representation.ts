@@ -1,9 +1,10 @@
 // Turning objects into what the client asked for: the object itself, its metadata only
 // (PartialObjectMetadata, what the garbage collector and namespace controller read), or
-// a Table; then bytes in JSON or YAML.
+// a Table; then bytes in JSON, YAML or protobuf.
 import { stringify as toYaml } from 'yaml';
 import type { KubeObject, ObjectList } from '../api/object.js';
 import * as errors from '../meta/status.js';
+import { encodeEnvelope } from '../protobuf/index.js';
 import type { MediaChoice } from './negotiation.js';
 import type { IncludeObject, TableConvertor } from './table.js';
 
@@ -51,6 +52,12 @@ export function transformList(list: ObjectList, ctx: TransformContext): unknown 
   throw errors.notAcceptable(`the ${transform} representation is not available for lists`);
 }
 
-export function serialize(value: unknown, choice: MediaChoice): string {
-  return choice.serializer === 'yaml' ? toYaml(value) : JSON.stringify(value);
+const SERIALIZE: Record<MediaChoice['serializer'], (value: unknown) => string | Buffer> = {
+  json: (value) => JSON.stringify(value),
+  yaml: (value) => toYaml(value),
+  protobuf: (value) => encodeEnvelope(value as object),
+};
+
+export function serialize(value: unknown, choice: MediaChoice): string | Buffer {
+  return SERIALIZE[choice.serializer](value);
 }

@@ -1,9 +1,11 @@
 // One HTTP watch: events from the resource's watch cache, filtered by the request's
 // selectors, transformed to the requested representation and written as a chunked
-// stream of newline-delimited JSON watch events, flushed per event.
+// stream of watch events, flushed per event: newline-delimited JSON, or length-prefixed
+// protobuf frames.
 import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { Status } from '../meta/status.js';
+import { encodeWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE, type WatchEventType } from '../protobuf/index.js';
 import type { ObjectFilter } from '../registry/filter.js';
 import type { CacheEvent, CacheWatcher, EventType } from '../registry/watch-cache.js';
 import { transformObject, type TransformContext } from './representation.js';
@@ -23,8 +25,10 @@ export interface WatchStreamOptions {
 /** A client that falls this far behind is cut off (it re-watches), as kube-apiserver does. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
-/** Serialised event lines shared by every watcher asking for the same representation. */
-const sharedLines = new WeakMap<KubeObject, Map<string, string>>();
+type Encoded = string | Buffer;
+
+/** Serialised events shared by every watcher asking for the same representation. */
+const sharedLines = new WeakMap<KubeObject, Map<string, Encoded>>();
 
 export class WatchStream implements CacheWatcher {
   private closed = false;
@@ -36,8 +40,9 @@ export class WatchStream implements CacheWatcher {
     private readonly res: ServerResponse,
     private readonly opts: WatchStreamOptions,
   ) {
+    const { choice } = opts.transform;
     res.writeHead(200, {
-      'Content-Type': opts.transform.choice.contentType,
+      'Content-Type': choice.serializer === 'protobuf' ? PROTOBUF_WATCH_MEDIA_TYPE : choice.contentType,
       'Cache-Control': 'no-cache, private',
       'Transfer-Encoding': 'chunked',
     });
@@ -82,7 +87,7 @@ export class WatchStream implements CacheWatcher {
   /** Ends the stream with an ERROR event carrying a Status (e.g. 410 Gone). */
   error(status: Status): void {
     if (this.closed) return;
-    this.res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+    this.send(this.event('ERROR', status));
     this.end();
   }
 
@@ -102,15 +107,15 @@ export class WatchStream implements CacheWatcher {
     return before ? 'DELETED' : null;
   }
 
-  private write(type: string, object: KubeObject): void {
+  private write(type: EventType, object: KubeObject): void {
     this.send(this.line(type, object));
   }
 
-  private line(type: string, object: KubeObject): string {
+  private line(type: EventType, object: KubeObject): Encoded {
     const ctx = this.opts.transform;
     // Tables carry column definitions on the first event only, so they are per stream.
     if (ctx.choice.transform === 'Table') {
-      const line = JSON.stringify({ type, object: transformObject(object, { ...ctx, noHeaders: this.sentFirst }) }) + '\n';
+      const line = this.event(type, transformObject(object, { ...ctx, noHeaders: this.sentFirst }));
       this.sentFirst = true;
       return line;
     }
@@ -119,10 +124,16 @@ export class WatchStream implements CacheWatcher {
     if (!lines) sharedLines.set(object, (lines = new Map()));
     let line = lines.get(key);
     if (line === undefined) {
-      line = JSON.stringify({ type, object: transformObject(object, ctx) }) + '\n';
+      line = this.event(type, transformObject(object, ctx));
       lines.set(key, line);
     }
     return line;
+  }
+
+  /** One event in the stream's encoding. */
+  private event(type: WatchEventType, object: unknown): Encoded {
+    if (this.opts.transform.choice.serializer === 'protobuf') return encodeWatchFrame(type, object as object);
+    return JSON.stringify({ type, object }) + '\n';
   }
 
   private bookmark(annotations?: Record<string, string>): void {
@@ -131,10 +142,10 @@ export class WatchStream implements CacheWatcher {
     if (annotations) metadata.annotations = annotations;
     const { transform, transformVersion } = this.opts.transform.choice;
     const typeMeta = transform && transform !== 'Table' ? { apiVersion: transformVersion, kind: 'PartialObjectMetadata' } : this.opts.typeMeta;
-    this.send(JSON.stringify({ type: 'BOOKMARK', object: { ...typeMeta, metadata } }) + '\n');
+    this.send(this.event('BOOKMARK', { ...typeMeta, metadata }));
   }
 
-  private send(line: string): void {
+  private send(line: Encoded): void {
     if (this.closed) return;
     if (this.res.writableLength > MAX_BUFFERED_BYTES) {
       this.end();
