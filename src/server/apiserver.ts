@@ -1,6 +1,10 @@
 // The API server: HTTPS, authentication and authorization, discovery, health, metrics,
 // the published OpenAPI, and the generic resource handler for every kind. It is
-// assembled from its parts by the command line (src/cli/apiserver.ts) or by tests.
+// assembled from its parts by the command line (src/cli/apiserver.ts).
+//
+// Every request passes, in kube-apiserver's order: health probes (no credentials),
+// authentication, the max-in-flight limit, the request timeout, authorization (by path
+// for non-resource requests here, by verb and resource in serveResource), the handler.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +16,20 @@ import type { KubeObject } from '../api/object.js';
 import * as errors from '../meta/status.js';
 import { ConsistentRevision } from '../registry/consistent-revision.js';
 import { ResourceStore, type WriteHooks } from '../registry/resource-store.js';
-import type { Authenticator, Authorizer, UserInfo } from './auth.js';
+import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth.js';
+import { forbiddenError } from './authorization/forbidden.js';
+import { nonResourceAttributes } from './authorization/non-resource.js';
 import { buildDiscovery } from './discovery.js';
 import { ServerMetrics } from './metrics.js';
 import { negotiate } from './negotiation.js';
 import { openApiRouter } from './openapi-routes.js';
 import { handleResource, requestVerb, type ServedResource, type SubresourceHandler, type Verb, type WatchSettings } from './resource-handler.js';
-import { parseResourcePath } from './resource-path.js';
+import { parseResourcePath, type ResourcePath } from './resource-path.js';
+import { maxInFlight, type InFlightLimits } from './serving/in-flight.js';
+import { requestTimeout } from './serving/request-timeout.js';
+import { hardenedServerOptions } from './serving/server-options.js';
+import type { ServingCertificate } from './serving/serving-certificate.js';
+import { gracefulShutdown } from './serving/shutdown.js';
 import { TableConvertor } from './table.js';
 import { instrumentStorage } from '../registry/instrumented-storage.js';
 import { SERVER_VERSION } from './version.js';
@@ -35,16 +46,29 @@ export interface ApiServerConfig {
   kinds: KindDefinition[];
   /** Per-kind additions, as data (no kind is special-cased in the machinery itself). */
   extensions?: KindExtension[];
+  /** Closed by stop(), after the last request. */
   storage: Storage;
   admission: Admission;
   authenticator: Authenticator;
   authorizer: Authorizer;
   logger: Logger;
-  tls: { key: string; cert: string; clientCa: string };
+  /** The serving certificate and the client CAs to ask for; changes apply to new connections. */
+  serving: ServingCertificate;
   bindAddress: string;
   port: number;
   bookmarkIntervalMs?: number;
   minRequestTimeoutSeconds?: number;
+  /** `--max-requests-inflight`, `--max-mutating-requests-inflight` (kube's defaults when absent). */
+  inFlight?: InFlightLimits;
+  /** `--request-timeout` for everything but watches (kube's 1 minute when absent). */
+  requestTimeoutMs?: number;
+  /** `--shutdown-delay-duration`: how long /readyz fails before the server stops listening. */
+  shutdownDelayMs?: number;
+  /**
+   * Whether kube's garbage collector works on our objects (aggregated mode): only then do
+   * Foreground and Orphan deletion add the finalizers it removes.
+   */
+  garbageCollected?: boolean;
 }
 
 // The verb label kube-apiserver's metrics use (HTTP methods, with LIST and WATCH told
@@ -69,6 +93,7 @@ export class ApiServer {
   private readonly resources = new Map<string, ServedResource>();
   private server: Server | null = null;
   private readonly watchSettings: WatchSettings;
+  private draining = false;
 
   constructor(private readonly config: ApiServerConfig) {
     const storage = instrumentStorage(config.storage, (operation, type, seconds) =>
@@ -82,6 +107,7 @@ export class ApiServer {
         admission: config.admission,
         consistentRevision,
         hooks: registration?.hooks,
+        garbageCollected: config.garbageCollected,
         onCacheError: (err) => config.logger.warn({ resource: kind.plural, err: err.message }, 'watch cache restarting'),
       });
       this.resources.set(`${kind.group}/${kind.version}/${kind.plural}`, {
@@ -126,8 +152,10 @@ export class ApiServer {
   async start(): Promise<number> {
     await Promise.all([...this.resources.values()].map((r) => r.store.cache.start()));
     const app = this.app();
-    const { tls } = this.config;
-    this.server = createServer({ key: tls.key, cert: tls.cert, ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }, app);
+    const { serving } = this.config;
+    // Client certificates are asked for, not required: bearer tokens and the probes need none.
+    this.server = createServer({ ...serving.secureContextOptions(), requestCert: true, rejectUnauthorized: false, ...hardenedServerOptions() }, app);
+    serving.attach(this.server);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.config.port, this.config.bindAddress, () => resolve());
@@ -135,13 +163,34 @@ export class ApiServer {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /**
+   * Graceful shutdown: /readyz fails for the shutdown delay, then no new connections are
+   * taken, every watch ends with a clean end of stream (closing the watch caches ends
+   * them), requests in flight get a grace period, and storage closes last.
+   */
   async stop(): Promise<void> {
-    for (const r of this.resources.values()) r.store.cache.close();
-    if (!this.server) return;
-    const server = this.server;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
+    const closeCaches = (): void => {
+      for (const r of this.resources.values()) r.store.cache.close();
+    };
+    const closeStorage = (): Promise<void> => this.config.storage.close();
+    const { server } = this;
+    if (!server) {
+      closeCaches();
+      return closeStorage();
+    }
+    await gracefulShutdown({
+      server,
+      startDraining: () => void (this.draining = true),
+      endWatches: () => {
+        closeCaches();
+        // Node closes only the connections idle when closing starts; a keep-alive client
+        // (kubectl) whose watch just ended would hold the server until the grace period.
+        // Go's Server.Shutdown, which kube-apiserver uses, keeps closing them as they idle.
+        const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+        server.once('close', () => clearInterval(closeIdle));
+      },
+      closeStorage,
+      drainDelayMs: this.config.shutdownDelayMs,
     });
   }
 
@@ -165,9 +214,13 @@ export class ApiServer {
       next();
     });
 
-    // Probes answer without credentials, as kube-apiserver's do.
+    // Probes answer without credentials, as kube-apiserver's do. Only readiness fails
+    // while draining: the process is alive, it just wants no new traffic.
     app.get(['/livez', '/healthz/ping', '/livez/ping'], (_req, res) => void res.type('text/plain').send('ok'));
-    app.get(['/readyz', '/healthz'], async (_req, res) => {
+    app.get(['/readyz', '/healthz'], async (req, res) => {
+      if (this.draining && req.path === '/readyz') {
+        return void res.status(503).type('text/plain').send('[-]shutdown failed: process is shutting down\nreadyz check failed');
+      }
       const ready = await this.storageAnswers();
       res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : '[-]storage failed: storage is not answering\nreadyz check failed');
     });
@@ -177,6 +230,20 @@ export class ApiServer {
         const user = await this.config.authenticator.authenticate(req);
         if (!user) throw errors.unauthorized('Unauthorized');
         req.user = user;
+        next();
+      } catch (err) {
+        next(err);
+      }
+    });
+    app.use(maxInFlight(this.config.inFlight));
+    app.use(requestTimeout(this.config.requestTimeoutMs));
+    // Everything that names no resource (discovery, /openapi, /version, /metrics, unknown
+    // paths) is authorized by path here; resource requests in serveResource, where their
+    // verb is known.
+    app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
+      try {
+        const { pathname } = new URL(req.originalUrl, 'https://localhost');
+        if (!resourcePath(pathname)) await this.authorize(nonResourceAttributes(req.user!, req.method, pathname));
         next();
       } catch (err) {
         next(err);
@@ -235,19 +302,14 @@ export class ApiServer {
 
   private async serveResource(req: AuthedRequest, res: Response): Promise<void> {
     const url = new URL(req.originalUrl, 'https://localhost');
-    let path;
-    try {
-      path = parseResourcePath(url.pathname);
-    } catch {
-      path = null;
-    }
+    const path = resourcePath(url.pathname);
     if (!path) throw errors.notFound({ group: '', resource: '' }, url.pathname);
     const served = this.resources.get(`${path.group}/${path.version}/${path.resource}`);
     if (!served) throw errors.notFound({ group: path.group, resource: path.resource }, path.name ?? '');
     const custom = path.subresource ? served.subresources.get(path.subresource) : undefined;
     const verb = requestVerb(req.method, path, url.searchParams, custom);
     if (!verb) throw errors.methodNotSupported({ group: path.group, resource: path.resource }, req.method);
-    const decision = await this.config.authorizer.authorize({
+    await this.authorize({
       user: req.user!,
       verb,
       resourceRequest: true,
@@ -259,15 +321,6 @@ export class ApiServer {
       namespace: path.namespace,
       name: path.name,
     });
-    if (!decision.allowed) {
-      const scope = path.namespace ? ` in the namespace "${path.namespace}"` : ' at the cluster scope';
-      const sub = path.subresource ? `/${path.subresource}` : '';
-      throw errors.forbidden(
-        { group: path.group, resource: path.resource + sub },
-        path.name ?? '',
-        `User "${req.user!.name}" cannot ${verb} resource "${path.resource}${sub}" in API group "${path.group}"${scope}${decision.reason ? `: ${decision.reason}` : ''}`,
-      );
-    }
     const metricVerb = METRIC_VERBS[verb];
     const timer = this.metrics.requestDuration.startTimer({ verb: metricVerb, group: path.group, resource: path.resource, subresource: path.subresource });
     res.on('finish', () => {
@@ -282,8 +335,23 @@ export class ApiServer {
     await handleResource(req, res, served, path, verb, url.searchParams, this.watchSettings);
   }
 
+  /** Throws 403 Forbidden, worded as kube-apiserver words it, unless the authorizer allows. */
+  private async authorize(attrs: RequestAttributes): Promise<void> {
+    const decision = await this.config.authorizer.authorize(attrs);
+    if (!decision.allowed) throw forbiddenError(attrs, decision);
+  }
+
   private async storageAnswers(): Promise<boolean> {
     const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref());
     return Promise.race([this.config.storage.currentRevision().then(() => true, () => false), timeout]);
+  }
+}
+
+/** The resource a URL names, or null for discovery and other non-resource paths (and for malformed escapes). */
+function resourcePath(pathname: string): ResourcePath | null {
+  try {
+    return parseResourcePath(pathname);
+  } catch {
+    return null;
   }
 }

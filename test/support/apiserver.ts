@@ -36,7 +36,8 @@ export interface RunningApiServer {
   watch(path: string, opts?: { headers?: Record<string, string> }): WatchCollector;
   /** What the server process printed (its warnings and errors), for failure messages. */
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, as Kubernetes stops a pod; resolves with the process's exit code once it is gone. */
+  stop(): Promise<number | null>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
   /**
@@ -82,7 +83,21 @@ interface Credentials {
   key: string;
 }
 
-export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtcd; etcdPrefix?: string; args?: string[] } = { backend: 'embedded' }): Promise<RunningApiServer> {
+export interface StartOptions {
+  backend: Backend;
+  etcd?: RunningEtcd;
+  etcdPrefix?: string;
+  /** Added to the command line. */
+  args?: string[];
+  /**
+   * false for a server that writes no admin kubeconfig (aggregated mode, selected by
+   * `args`): startup then waits only for the listening line, and `kubectl`, `request`
+   * and `watch` have no credentials (nor the server's CA) to use.
+   */
+  kubeconfig?: boolean;
+}
+
+export async function startApiServer(opts: StartOptions = { backend: 'embedded' }): Promise<RunningApiServer> {
   const kubectlPath = requireBinary('kubectl');
   const dataDir = await mkdtemp(join(tmpdir(), 'cosmos-apiserver-'));
   const home = join(dataDir, 'home');
@@ -98,10 +113,11 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
   // A test runner that dies must not leave the server behind.
   const killOnExit = (): void => void child?.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = (): Promise<void> =>
+  const writesKubeconfig = opts.kubeconfig ?? true;
+  const exited = (): Promise<number | null> =>
     new Promise((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return res();
-      child.once('exit', () => res());
+      if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+      child.once('exit', (code) => res(code));
     });
   const launch = async (): Promise<void> => {
     const launchArgs = port ? args.map((a, i) => (args[i - 1] === '--secure-port' ? String(port) : a)) : args;
@@ -114,7 +130,7 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
         if (startup === null) return;
         startup += chunk.toString();
         const m = /listening on (https:\/\/\S+)/.exec(startup);
-        if (m && startup.includes('export KUBECONFIG=')) {
+        if (m && (!writesKubeconfig || startup.includes('export KUBECONFIG='))) {
           startup = null;
           clearTimeout(timer);
           resolveUrl(m[1]!);
@@ -129,10 +145,23 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
     });
     port = Number(new URL(url).port);
   };
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    // A server that never came up (or not in time) leaves nothing behind either.
+    killOnExit();
+    process.off('exit', killOnExit);
+    if (ownEtcd) await etcd!.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const url = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dataDir, 'kubeconfig');
-  const creds = await readCredentials(kubeconfig);
+  const creds = writesKubeconfig ? await readCredentials(kubeconfig) : undefined;
+  const adminCredentials = (): Credentials => {
+    if (!creds) throw new Error('this server was started without an admin kubeconfig (aggregated mode): no credentials to use');
+    return creds;
+  };
 
   const server: RunningApiServer = {
     url,
@@ -176,15 +205,16 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
         },
       };
     },
-    request: (method, path, o = {}) => httpRequest(port, creds, method, path, o),
-    watch: (path, o = {}) => openWatch(port, creds, path, o.headers ?? {}),
+    request: (method, path, o = {}) => httpRequest(port, adminCredentials(), method, path, o),
+    watch: (path, o = {}) => openWatch(port, adminCredentials(), path, o.headers ?? {}),
     output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
-      await exited();
+      const code = await exited();
       process.off('exit', killOnExit);
       if (ownEtcd) await etcd!.stop();
       await rm(dataDir, { recursive: true, force: true });
+      return code;
     },
     kill: async () => {
       child.kill('SIGKILL');
@@ -200,6 +230,8 @@ export async function startApiServer(opts: { backend: Backend; etcd?: RunningEtc
   return server;
 
   function spawnKubectl(kargs: string[], env: Record<string, string> = {}) {
+    // kubectl runs with the admin kubeconfig: fail plainly when the server wrote none.
+    adminCredentials();
     const child = spawn(kubectlPath, kargs, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: home, ...env } });
     let stdout = '';
     let stderr = '';
