@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RIB_ENDPOINT_ANNOTATION } from '../../src/agent/rib/registration.js';
+import { RIB_ENDPOINT_ANNOTATION } from '../../src/api/rib.js';
 import { startApiServer, type RunningApiServer } from '../support/apiserver.js';
 import { FrrLab } from '../support/frr-lab.js';
 import { eventually } from './support/eventually.js';

@@ -4,6 +4,7 @@
 // chain against the agent CA and pins the certificate to the fingerprint, so an endpoint
 // can only be claimed by someone allowed to annotate the router.
 import { createHash, X509Certificate } from 'node:crypto';
+import { RIB_CERT_SHA256_ANNOTATION, RIB_ENDPOINT_ANNOTATION } from '../../api/rib.js';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { BGPRouter } from '../../api/types.generated.js';
@@ -11,8 +12,6 @@ import type { OwnWrites } from '../watch/own-writes.js';
 import { BGP_GROUP, BGP_RESOURCES, BGP_VERSION } from '../watch/resources.js';
 import { RIB_PATH_PREFIX } from './server.js';
 
-export const RIB_ENDPOINT_ANNOTATION = 'bgp.miloapis.com/rib-endpoint';
-export const RIB_CERT_SHA256_ANNOTATION = 'bgp.miloapis.com/rib-endpoint-cert-sha256';
 
 /** Lowercase hex SHA-256 of the certificate's DER encoding (Go: sha256.Sum256(cert.Raw)). */
 export function certificateSha256(certPem: string): string {
