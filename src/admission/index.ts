@@ -9,6 +9,7 @@ import { invalid } from '../meta/status.js';
 import { compileRuleTree, type RuleNode } from './cel/compile.js';
 import { createCelEnvironment } from './cel/environment.js';
 import { validateRules } from './cel/validate.js';
+import { canonicalJson } from './canonical-json.js';
 import { applyDefaults } from './defaulting.js';
 import { validateListTypes } from './list-types.js';
 import { validateMetadata } from './metadata-validation.js';
@@ -90,7 +91,9 @@ async function admit(prepared: PreparedKind, attrs: AdmissionAttributes, deps: A
     if (scope.rules) errors = errors.concat(validateRules(scope.rules, { value: scope.value, oldValue: scope.oldValue, path: scope.path }));
     if (!onStatus) errors = errors.concat(await semanticErrors(prepared.semantic, attrs, deps));
   }
-  if (errors.length) throw invalid({ group: kind.group, kind: kind.kind }, attrs.object.metadata?.name ?? '', withoutRepeats(errors));
+  // A name of the wrong type is one of the errors; the Status names no object then.
+  const name = typeof attrs.object.metadata?.name === 'string' ? attrs.object.metadata.name : '';
+  if (errors.length) throw invalid({ group: kind.group, kind: kind.kind }, name, withoutRepeats(errors));
   return warnings;
 }
 
@@ -105,7 +108,7 @@ function statusScope(prepared: PreparedKind, attrs: AdmissionAttributes): Scope 
 }
 
 async function semanticErrors(checks: readonly SemanticCheck[], attrs: AdmissionAttributes, deps: AdmissionDeps): Promise<FieldError[]> {
-  const context = { operation: attrs.operation, object: attrs.object, oldObject: attrs.oldObject, lookup: deps.lookup };
+  const context = { operation: attrs.operation, object: attrs.object, oldObject: attrs.oldObject, lookup: deps.lookup, networkAllocations: deps.networkAllocations };
   const results = await Promise.all(checks.map((check) => check(context)));
   return results.flat();
 }
@@ -115,7 +118,7 @@ async function semanticErrors(checks: readonly SemanticCheck[], attrs: Admission
 function withoutRepeats(errors: FieldError[]): FieldError[] {
   const seen = new Set<string>();
   return errors.filter((e) => {
-    const key = JSON.stringify([e.type, e.field, e.detail, e.badValue]);
+    const key = JSON.stringify([e.type, e.field, e.detail]) + canonicalJson(e.badValue);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -123,13 +126,18 @@ function withoutRepeats(errors: FieldError[]): FieldError[] {
 }
 
 // In-process callers may leave `field: undefined` behind; on the wire the field is absent,
-// and every step below must see it that way.
-function dropUndefinedFields(value: unknown): void {
-  if (Array.isArray(value)) for (const item of value) dropUndefinedFields(item);
-  else if (isJsonObject(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      if (child === undefined) delete value[key];
-      else dropUndefinedFields(child);
+// and every step below must see it that way. A work list, not recursion: this walks the
+// whole body, unknown fields included, and a hostile body nests thousands of levels deep.
+function dropUndefinedFields(root: unknown): void {
+  const pending = [root];
+  while (pending.length) {
+    const value = pending.pop();
+    if (Array.isArray(value)) for (const item of value) pending.push(item);
+    else if (isJsonObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        if (child === undefined) delete value[key];
+        else pending.push(child);
+      }
     }
   }
 }

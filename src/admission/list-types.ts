@@ -2,6 +2,7 @@
 // each key tuple once. Checked after the schema, as apiextensions-apiserver does, with
 // one Duplicate error per repeated entry.
 import { duplicate, type FieldError, type FieldPath } from '../meta/field-errors.js';
+import { canonicalJson } from './canonical-json.js';
 import { isJsonObject, itemPath, mapValueSchema, propertyPath, type Schema } from './schema.js';
 
 export function validateListTypes(value: unknown, schema: Schema, path: FieldPath | undefined): FieldError[] {
@@ -38,19 +39,6 @@ function duplicates(list: unknown[], schema: Schema, path: FieldPath | undefined
     else seen.add(key);
   });
   return errors;
-}
-
-/** JSON with object keys sorted, so equal values (in any key order) give equal text. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isJsonObject(value)) {
-    const entries = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** What makes two entries the same: the whole value in a set, the key fields in a map. */

@@ -37,7 +37,7 @@ function walk(value: unknown, schema: Schema, path: FieldPath | undefined, prune
  * Applies the client's choice to the unknown fields found: Strict refuses the request
  * with every one of them named, Warn returns a warning per field, Ignore says nothing.
  */
-export function unknownFieldOutcome(kind: KindDefinition, unknown: readonly string[], fieldValidation: FieldValidation): string[] {
+export function unknownFieldOutcome(kind: Pick<KindDefinition, 'kind' | 'version'>, unknown: readonly string[], fieldValidation: FieldValidation): string[] {
   if (unknown.length === 0 || fieldValidation === 'Ignore') return [];
   const messages = unknown.map((path) => `unknown field ${goQuote(path)}`);
   if (fieldValidation === 'Warn') return messages;

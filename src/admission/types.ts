@@ -31,7 +31,18 @@ export interface Admission {
  */
 export type ObjectLookup = (kind: { group: string; kind: string }, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>;
 
-/** What admission needs from the rest of the server. Without a lookup, cross-object checks are skipped. */
+/**
+ * How many addresses are held in each of `networks` (as written) of the VPC
+ * `namespace/vpc`, current as of the call: what keeps a VPC from losing a network that
+ * still holds allocations.
+ */
+export type NetworkAllocations = (namespace: string, vpc: string, networks: readonly string[]) => Promise<Map<string, number>>;
+
+/**
+ * What admission needs from the rest of the server. Without a lookup, cross-object checks
+ * are skipped; without network allocations, so is the check that needs them.
+ */
 export interface AdmissionDeps {
   lookup?: ObjectLookup;
+  networkAllocations?: NetworkAllocations;
 }

@@ -1522,13 +1522,81 @@ export interface VPCSpec {
  */
 export interface VPCStatus {
   /**
+   * Conditions holds Ready (the VPC has its identifier and is not being deleted) and AddressesAvailable (every address family of the VPC has free addresses).
+   */
+  conditions?: VPCStatusConditionsItem[];
+  /**
    * A unique identifier assigned to this VPC
    */
   identifier?: string;
   /**
+   * Networks holds, per network of the VPC, how many of its addresses are allocated and how many are still free.
+   */
+  networks?: VPCStatusNetworksItem[];
+  /**
+   * ObservedGeneration is the .metadata.generation this status was computed from.
+   */
+  observedGeneration?: number;
+  /**
    * Indicates whether the VPC is ready for use
    */
   ready: boolean;
+}
+
+/**
+ * Condition contains details for one aspect of the current state of this API Resource.
+ */
+export interface VPCStatusConditionsItem {
+  /**
+   * lastTransitionTime is the last time the condition transitioned from one status to another.
+   * This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
+   */
+  lastTransitionTime: string;
+  /**
+   * message is a human readable message indicating details about the transition.
+   * This may be an empty string.
+   */
+  message: string;
+  /**
+   * observedGeneration represents the .metadata.generation that the condition was set based upon.
+   * For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date
+   * with respect to the current state of the instance.
+   */
+  observedGeneration?: number;
+  /**
+   * reason contains a programmatic identifier indicating the reason for the condition's last transition.
+   * Producers of specific condition types may define expected values and meanings for this field,
+   * and whether the values are considered a guaranteed API.
+   * The value should be a CamelCase string.
+   * This field may not be empty.
+   */
+  reason: string;
+  /**
+   * status of the condition, one of True, False, Unknown.
+   */
+  status: "True" | "False" | "Unknown";
+  /**
+   * type of condition in CamelCase or in foo.example.com/CamelCase.
+   */
+  type: string;
+}
+
+export interface VPCStatusNetworksItem {
+  /**
+   * How many addresses of the network are held (by allocations and attachments).
+   */
+  allocated: number;
+  /**
+   * How many addresses of the network are still free to hand out (its network, gateway
+   * and broadcast addresses, or IPv6 subnet-router anycast address, are never handed
+   * out and not counted). A network with more than 9007199254740991 (2^53-1) free
+   * addresses, such as an IPv6 /64, shows 9007199254740991.
+   */
+  available: number;
+  /**
+   * The network, as spec.networks lists it.
+   */
+  network: string;
 }
 
 /**
@@ -1604,11 +1672,57 @@ export interface VPCAttachmentSpecVpc {
  */
 export interface VPCAttachmentStatus {
   /**
+   * Conditions holds Ready, which says whether the attachment holds every address it lists in its VPC, and if not, why.
+   */
+  conditions?: VPCAttachmentStatusConditionsItem[];
+  /**
    * A unique identifier assigned to this VPCAttachment
    */
   identifier?: string;
   /**
+   * ObservedGeneration is the .metadata.generation this status was computed from.
+   */
+  observedGeneration?: number;
+  /**
    * Indicates whether the VPCAttachment is ready for use
    */
   ready: boolean;
+}
+
+/**
+ * Condition contains details for one aspect of the current state of this API Resource.
+ */
+export interface VPCAttachmentStatusConditionsItem {
+  /**
+   * lastTransitionTime is the last time the condition transitioned from one status to another.
+   * This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
+   */
+  lastTransitionTime: string;
+  /**
+   * message is a human readable message indicating details about the transition.
+   * This may be an empty string.
+   */
+  message: string;
+  /**
+   * observedGeneration represents the .metadata.generation that the condition was set based upon.
+   * For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date
+   * with respect to the current state of the instance.
+   */
+  observedGeneration?: number;
+  /**
+   * reason contains a programmatic identifier indicating the reason for the condition's last transition.
+   * Producers of specific condition types may define expected values and meanings for this field,
+   * and whether the values are considered a guaranteed API.
+   * The value should be a CamelCase string.
+   * This field may not be empty.
+   */
+  reason: string;
+  /**
+   * status of the condition, one of True, False, Unknown.
+   */
+  status: "True" | "False" | "Unknown";
+  /**
+   * type of condition in CamelCase or in foo.example.com/CamelCase.
+   */
+  type: string;
 }

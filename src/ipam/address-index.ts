@@ -52,6 +52,7 @@ export class AddressIndex {
   private watch: Watch | null = null;
   private ready: Promise<void> | null = null;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
+  private readonly listeners = new Set<(vpcId: string) => void>();
   private closed = false;
 
   constructor(
@@ -101,6 +102,15 @@ export class AddressIndex {
     return new Promise((resolve) => this.waiters.push({ revision, resolve }));
   }
 
+  /**
+   * Calls `listener` with the `vpcId` of each VPC whose held addresses change (after a
+   * relist: of every VPC, since what changed meanwhile is unknown). Returns the unsubscribe.
+   */
+  onChange(listener: (vpcId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   close(): void {
     this.closed = true;
     this.watch?.close();
@@ -120,11 +130,14 @@ export class AddressIndex {
       startKey = page.items[page.items.length - 1]!.key + '\0';
     }
     if (this.closed) return;
+    const before = this.vpcs;
     this.vpcs = fresh;
+    for (const id of new Set([...before.keys(), ...fresh.keys()])) this.notify(id);
     this.watch = this.storage.watch(ADDRESS_PREFIX, revision, {
       onEvent: (event) => {
-        apply(this.vpcs, event);
+        const id = apply(this.vpcs, event);
         this.advance(event.revision);
+        if (id) this.notify(id);
       },
       onError: (err) => this.relist(err),
       onProgress: (rev) => this.advance(rev),
@@ -151,6 +164,10 @@ export class AddressIndex {
     retry();
   }
 
+  private notify(vpcId: string): void {
+    for (const listener of this.listeners) listener(vpcId);
+  }
+
   private advance(revision: number): void {
     if (revision <= this.revision) return;
     this.revision = revision;
@@ -162,15 +179,17 @@ export class AddressIndex {
   }
 }
 
-function apply(vpcs: Map<string, VpcAddresses>, event: WatchEvent): void {
+/** Applies one event; returns the VPC it changed (undefined for a key of another shape). */
+function apply(vpcs: Map<string, VpcAddresses>, event: WatchEvent): string | undefined {
   const parsed = parseAddressKey(event.kv.key);
-  if (!parsed) return;
+  if (!parsed) return undefined;
   let addresses = vpcs.get(parsed.vpcId);
   if (event.type === 'delete') {
     addresses?.delete(parsed.address);
     if (addresses?.size === 0) vpcs.delete(parsed.vpcId);
-    return;
+    return parsed.vpcId;
   }
   if (!addresses) vpcs.set(parsed.vpcId, (addresses = new VpcAddresses()));
   addresses.set(parsed.address, decodeRecord<AddressRecord>(event.kv));
+  return parsed.vpcId;
 }

@@ -9,7 +9,7 @@
 // suggestion was taken meanwhile the transaction fails and another is tried.
 import { TxnFailedError, type Storage, type TxnOp } from '../../storage/interface.js';
 import type { AddressIndex, VpcAddresses } from './address-index.js';
-import { allocationSubject, addressHeld, contended, exhausted, invalid, vpcTerminating } from './errors.js';
+import { allocationSubject, addressHeld, contended, earlierVpc, exhausted, invalid, vpcTerminating } from './errors.js';
 import { addressKey, ownerKey, vpcId } from './keys.js';
 import type { Family, Network } from './network.js';
 import { readHolder, readOwner, type StoredOwner } from './owners.js';
@@ -80,7 +80,9 @@ export class Allocator {
     const readFirst = terminating || req.dryRun;
     let current: StoredOwner | null | undefined = readFirst ? await readOwner(this.storage, namespace, vpc, owner) : undefined;
 
+    const vpcUid = req.vpc.metadata.uid;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (current?.record.vpcUid !== undefined && current.record.vpcUid !== vpcUid) throw earlierVpc(subject, vpc, owner);
       const held = current?.record.addresses ?? [];
       const heldAddresses = new Set(held.map(addressOf));
       const named: Taking[] = plan.wanted.filter((w) => !heldAddresses.has(w.address));
@@ -117,6 +119,7 @@ export class Allocator {
         owner,
         addresses: [...held, ...taking.map((t) => t.network.cidrOf(t.address))],
         createdAt: current?.record.createdAt ?? now,
+        ...(vpcUid !== undefined && { vpcUid }),
       };
       const ownerOp: TxnOp = current
         ? { type: 'update', key: ownerKey(namespace, vpc, owner), value: encodeRecord(record), expectedModRevision: current.modRevision }

@@ -10,10 +10,10 @@
 // changed between this read and the commit the transaction fails and the registry simply
 // computes the ops again.
 import { parseAddress, parsePrefix } from '../admission/ip.js';
-import type { Storage, TxnOp } from '../../storage/interface.js';
+import { TxnFailedError, type Storage, type TxnOp } from '../../storage/interface.js';
 import { duplicate, FieldPath, type FieldError } from '../meta/field-errors.js';
-import { addressHeld, attachmentSubject, invalid, vpcTerminating } from './errors.js';
-import { addressKey, ownerKey, vpcObjectKey } from './keys.js';
+import { addressHeld, attachmentSubject, earlierVpc, invalid, vpcTerminating } from './errors.js';
+import { addressKey, attachmentObjectKey, ownerKey, vpcObjectKey } from './keys.js';
 import { readHolder, readOwner, releaseOps } from './owners.js';
 import { encodeRecord, timestamp, type AddressRecord, type OwnerRecord } from './records.js';
 import { addressOf, resolveAddress, vpcNetworks, type VpcObject, type WantedAddress } from './request.js';
@@ -49,6 +49,10 @@ export async function attachmentOps(
   const owner = attachmentOwner(attachment);
   const subject = attachmentSubject(attachment);
   const [vpc, current] = await Promise.all([readVpc(storage, namespace, vpcName), readOwner(storage, namespace, vpcName, owner)]);
+  const vpcUid = vpc?.metadata.uid;
+  // Deleting is always possible: it releases whatever the owner holds.
+  const stale = current?.record.vpcUid !== undefined && current.record.vpcUid !== vpcUid;
+  if (vpc && stale && newAddresses.length > 0) throw earlierVpc(subject, vpcName, owner);
   const held = current?.record.addresses ?? [];
   const heldAddresses = new Set(held.map(addressOf));
   const listed = new Set(newAddresses.map(canonicalOf));
@@ -78,7 +82,7 @@ export async function attachmentOps(
   if (addresses.length === 0) {
     return current ? [{ type: 'delete', key, expectedModRevision: current.modRevision }, ...addressOps] : addressOps;
   }
-  const record: OwnerRecord = { owner, addresses, createdAt: current?.record.createdAt ?? now, attached: true };
+  const record: OwnerRecord = { owner, addresses, createdAt: current?.record.createdAt ?? now, attached: true, ...(vpcUid !== undefined && { vpcUid }) };
   // Unchanged, the owner key needs no write: the attachment object's own guard serializes
   // its writes, and release requests refuse an attached owner.
   if (current && current.record.attached && sameList(current.record.addresses, addresses)) return addressOps;
@@ -110,6 +114,46 @@ function resolveClaims(vpc: VpcObject, vpcName: string, listed: readonly string[
     else errors.push(resolved);
   });
   return { wanted, errors };
+}
+
+/** Where an attachment's addresses stand once `holdAttachmentAddresses` has done its part. */
+export type AttachmentHold = 'held' | 'vpc-missing' | 'gone';
+
+interface StoredAttachment {
+  spec?: { vpc?: { name?: string }; interface?: { addresses?: string[] } };
+}
+
+/**
+ * Brings what `VPCAttachment/<attachment>` holds to what the stored attachment lists,
+ * when its write could not (its VPC did not exist yet, or an address was held by someone
+ * else then). The ops commit together with a rewrite of the object's unchanged bytes,
+ * guarded by its mod revision, so that an attachment edited or deleted meanwhile is never
+ * given addresses it no longer lists. Throws as `attachmentOps` does.
+ */
+export async function holdAttachmentAddresses(storage: Storage, namespace: string, attachment: string): Promise<AttachmentHold> {
+  const owner = attachmentOwner(attachment);
+  for (;;) {
+    const object = await storage.get(attachmentObjectKey(namespace, attachment));
+    if (!object) return 'gone';
+    const spec = (JSON.parse(new TextDecoder().decode(object.value)) as StoredAttachment).spec;
+    const vpcName = spec?.vpc?.name;
+    const listed = spec?.interface?.addresses ?? [];
+    if (!vpcName || listed.length === 0) return 'gone';
+    const [vpc, current] = await Promise.all([readVpc(storage, namespace, vpcName), readOwner(storage, namespace, vpcName, owner)]);
+    if (!vpc) return 'vpc-missing';
+    const held = current?.record.addresses ?? [];
+    const wanted = new Set(listed.map(canonicalOf));
+    if (current?.record.attached && held.length === wanted.size && held.every((cidr) => wanted.has(addressOf(cidr)))) return 'held';
+    const ops = await attachmentOps(storage, namespace, attachment, vpcName, held, listed);
+    if (ops.length === 0) return 'held';
+    const guard: TxnOp = { type: 'update', key: object.key, value: object.value, expectedModRevision: object.modRevision };
+    try {
+      await storage.txn([guard, ...ops]);
+    } catch (err) {
+      // The attachment or its addresses changed meanwhile: judge again.
+      if (!(err instanceof TxnFailedError)) throw err;
+    }
+  }
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -59,3 +59,17 @@ export function heldByAttachment(vpc: string, owner: string): ApiError {
 export function vpcTerminating(subject: Subject, vpc: string): ApiError {
   return errors.forbidden(subject.resource, subject.name, `VPC ${vpc} is being deleted: no new addresses can be allocated in it`);
 }
+
+/** 404: the owner holds nothing in the VPC (a release of nothing). */
+export function notHeld(owner: string): ApiError {
+  return errors.notFound({ group: GROUP, resource: 'addressallocations' }, owner);
+}
+
+/** 409: the owner's record is of an earlier VPC of the same name, whose addresses are being released. */
+export function earlierVpc(subject: Subject, vpc: string, owner: string): ApiError {
+  return errors.conflict(
+    subject.resource,
+    subject.name,
+    `${owner} still holds addresses of an earlier VPC named ${vpc}, which are being released; please try again`,
+  );
+}

@@ -1,21 +1,24 @@
 // IP address management for VPCs, over the storage interface: what the apiserver holds
 // one of. See allocator.ts for how allocations stay unique, attachment-ops.ts for how
 // VPCAttachments hold their addresses, vni.ts for the VPC identifier, keys.ts for the
-// storage layout.
+// storage layout; write-hooks.ts for what the registry commits with VPC and attachment
+// writes, controllers/ for the status and finalizer the server keeps, and
+// src/server/subresources/allocate.ts for the API.
 import type { Storage, TxnOp } from '../../storage/interface.js';
 import { AddressIndex } from './address-index.js';
 import { Allocator, type AllocateRequest, type AllocateResult } from './allocator.js';
-import { attachmentOps } from './attachment-ops.js';
+import { attachmentOps, holdAttachmentAddresses, type AttachmentHold } from './attachment-ops.js';
 import { vpcId } from './keys.js';
 import { Network } from './network.js';
-import { allocationOf, countOwners, listAllocations, readOwner, releaseOwner, type Allocation } from './owners.js';
+import { allocationOf, countOwners, listAllocations, readOwner, releaseOwner, releaseStale, type Allocation } from './owners.js';
 import { vpcNetworks, type VpcObject } from './request.js';
-import { assignVni, releaseVni } from './vni.js';
+import { assignVni, readVni, releaseVni, vniClaim, vniReleaseOps, type VniClaim } from './vni.js';
 
 export type { AllocateRequest, AllocateResult } from './allocator.js';
 export type { Allocation } from './owners.js';
 export type { VpcObject } from './request.js';
-export { attachmentOwner } from './attachment-ops.js';
+export { attachmentOwner, type AttachmentHold } from './attachment-ops.js';
+export type { VniClaim } from './vni.js';
 
 export interface OwnerRef {
   namespace: string;
@@ -83,6 +86,25 @@ export class Ipam {
     return listAllocations(this.storage, namespace, vpc);
   }
 
+  /**
+   * Releases what owners still hold of earlier VPCs of this name (see owners.ts);
+   * `liveUid` reads the uid of the VPC of the name now.
+   */
+  releaseStale(namespace: string, vpc: string, liveUid: () => Promise<string | undefined>): Promise<void> {
+    return releaseStale(this.storage, namespace, vpc, liveUid);
+  }
+
+  /**
+   * Calls `listener` whenever the addresses held in a VPC change (a little after the
+   * commit: the index hears of it through its watch). Returns the unsubscribe.
+   */
+  onAddressesChanged(listener: (namespace: string, vpc: string) => void): () => void {
+    return this.index.onChange((id) => {
+      const slash = id.indexOf('/');
+      listener(id.slice(0, slash), id.slice(slash + 1));
+    });
+  }
+
   /** How many owners hold addresses in the VPC: its finalizer waits for 0. */
   ownerCount(namespace: string, vpc: string): Promise<number> {
     return countOwners(this.storage, namespace, vpc);
@@ -113,6 +135,29 @@ export class Ipam {
   /** The ops to commit with a VPCAttachment write; see attachment-ops.ts. */
   attachmentOps(namespace: string, attachment: string, vpc: string, oldAddresses: readonly string[], newAddresses: readonly string[]): Promise<TxnOp[]> {
     return attachmentOps(this.storage, namespace, attachment, vpc, oldAddresses, newAddresses);
+  }
+
+  /**
+   * Makes the attachment hold what it lists when its own write could not (see
+   * attachment-ops.ts); throws 409, 422 or 403 as an attachment write would.
+   */
+  holdAttachmentAddresses(namespace: string, attachment: string): Promise<AttachmentHold> {
+    return holdAttachmentAddresses(this.storage, namespace, attachment);
+  }
+
+  /** The ops that give a new VPC its identifier, for the transaction that creates it. */
+  vniClaim(namespace: string, vpc: string, uid: string): Promise<VniClaim> {
+    return vniClaim(this.storage, namespace, vpc, uid);
+  }
+
+  /** The ops that free a VPC's identifier, for the transaction that finally deletes it. */
+  vniReleaseOps(namespace: string, vpc: string, uid: string): Promise<TxnOp[]> {
+    return vniReleaseOps(this.storage, namespace, vpc, uid);
+  }
+
+  /** The VPC's identifier, or null when it has none. */
+  vni(namespace: string, vpc: string, uid: string): Promise<number | null> {
+    return readVni(this.storage, namespace, vpc, uid);
   }
 
   /** The VPC's identifier, a VNI unique across the installation; the same on every call. */

@@ -17,6 +17,7 @@ const OWNER_PREFIX = `${GROUP_PREFIX}ipowners/`;
 const VNI_PREFIX = `${GROUP_PREFIX}vnis/`;
 const VPC_VNI_PREFIX = `${GROUP_PREFIX}vpcvnis/`;
 const VPC_OBJECT_PREFIX = `${GROUP_PREFIX}vpcs/`;
+const ATTACHMENT_OBJECT_PREFIX = `${GROUP_PREFIX}vpcattachments/`;
 
 export const vpcId = (namespace: string, vpc: string): string => `${namespace}/${vpc}`;
 
@@ -40,3 +41,6 @@ export const vpcVniKey = (namespace: string, vpc: string): string => `${VPC_VNI_
 
 /** The VPC object itself, as the registry stores it. */
 export const vpcObjectKey = (namespace: string, vpc: string): string => `${VPC_OBJECT_PREFIX}${namespace}/${vpc}`;
+
+/** A VPCAttachment object, as the registry stores it. */
+export const attachmentObjectKey = (namespace: string, attachment: string): string => `${ATTACHMENT_OBJECT_PREFIX}${namespace}/${attachment}`;

@@ -47,18 +47,23 @@ export async function releaseOps(storage: Storage, namespace: string, vpc: strin
   });
 }
 
-/** Every allocation in the VPC, ordered by owner. */
-export async function listAllocations(storage: Storage, namespace: string, vpc: string): Promise<Allocation[]> {
-  const allocations: Allocation[] = [];
+/** Every owner record of the VPC, ordered by owner, read at one revision. */
+async function listOwners(storage: Storage, namespace: string, vpc: string): Promise<OwnerRecord[]> {
+  const owners: OwnerRecord[] = [];
   let revision = 0;
   let startKey: string | undefined;
   for (;;) {
     const page = await storage.list(ownersPrefix(namespace, vpc), { revision, limit: PAGE_SIZE, startKey });
     revision = page.revision;
-    for (const kv of page.items) allocations.push(allocationOf(decodeRecord<OwnerRecord>(kv)));
-    if (!page.more || page.items.length === 0) return allocations;
+    for (const kv of page.items) owners.push(decodeRecord<OwnerRecord>(kv));
+    if (!page.more || page.items.length === 0) return owners;
     startKey = page.items[page.items.length - 1]!.key + '\0';
   }
+}
+
+/** Every allocation in the VPC, ordered by owner. */
+export async function listAllocations(storage: Storage, namespace: string, vpc: string): Promise<Allocation[]> {
+  return (await listOwners(storage, namespace, vpc)).map(allocationOf);
 }
 
 /** How many owners hold addresses in the VPC (what its finalizer waits to see reach 0). */
@@ -69,13 +74,20 @@ export async function countOwners(storage: Storage, namespace: string, vpc: stri
 
 /**
  * Releases everything `owner` holds in the VPC, in one transaction with the removal of
- * its owner key. Returns what was released; null when it held nothing.
+ * its owner key. Returns what was released; null when it held nothing (or nothing `only`
+ * accepts). An attachment's addresses are released only `evenAttached` (its VPC is gone).
  */
-export async function releaseOwner(storage: Storage, namespace: string, vpc: string, owner: string): Promise<Allocation | null> {
+export async function releaseOwner(
+  storage: Storage,
+  namespace: string,
+  vpc: string,
+  owner: string,
+  { evenAttached = false, only = () => true }: { evenAttached?: boolean; only?: (record: OwnerRecord) => boolean } = {},
+): Promise<Allocation | null> {
   for (;;) {
     const current = await readOwner(storage, namespace, vpc, owner);
-    if (!current) return null;
-    if (current.record.attached) throw heldByAttachment(vpc, owner);
+    if (!current || !only(current.record)) return null;
+    if (current.record.attached && !evenAttached) throw heldByAttachment(vpc, owner);
     const addresses = await releaseOps(storage, namespace, vpc, owner, current.record.addresses.map(addressOf));
     try {
       await storage.txn([{ type: 'delete', key: ownerKey(namespace, vpc, owner), expectedModRevision: current.modRevision }, ...addresses]);
@@ -84,5 +96,24 @@ export async function releaseOwner(storage: Storage, namespace: string, vpc: str
       // The owner changed meanwhile (a concurrent allocation or release): judge again.
       if (!(err instanceof TxnFailedError)) throw err;
     }
+  }
+}
+
+/**
+ * Releases what is still held of VPCs of this name that are gone: by owners whose record
+ * names another VPC uid than `liveUid()` (the VPC of the name now, if any). Owners are
+ * listed before the live VPC is read, so an owner of a VPC created meanwhile is either
+ * not listed or recognized as live. What an allocation that raced a VPC's deletion left
+ * behind goes this way.
+ */
+export async function releaseStale(storage: Storage, namespace: string, vpc: string, liveUid: () => Promise<string | undefined>): Promise<void> {
+  const owners = await listOwners(storage, namespace, vpc);
+  if (owners.length === 0) return;
+  const live = await liveUid();
+  // A record without a uid predates them: stale only when no VPC of the name exists.
+  const stale = owners.filter((o) => (o.vpcUid === undefined ? live === undefined : o.vpcUid !== live));
+  for (const { owner, vpcUid } of stale) {
+    // Released meanwhile and taken again for the live VPC: not stale any more.
+    await releaseOwner(storage, namespace, vpc, owner, { evenAttached: true, only: (record) => record.vpcUid === vpcUid });
   }
 }

@@ -21,6 +21,11 @@ export interface OwnerRecord {
    * by editing or deleting the attachment, never by a release request behind its back.
    */
   attached?: boolean;
+  /**
+   * The uid of the VPC the addresses were taken from: what is left of a deleted VPC is
+   * told apart from what a later VPC of the same name holds.
+   */
+  vpcUid?: string;
 }
 
 /** Value of a VNI key: the VPC it identifies. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { groupVersions, loadKinds, type KindDefinition } from '../../src/api/kinds.js';
+import { loadSubresourceKinds } from '../../src/api/openapi/subresource-kinds.js';
 import { buildOpenApiV2 } from '../../src/api/openapi/v2.js';
 import { buildOpenApiV3, buildOpenApiV3Index } from '../../src/api/openapi/v3.js';
 
@@ -226,7 +227,10 @@ describe('OpenAPI v2 document', () => {
       expect(ref).toMatch(/^#\/definitions\//);
       expect(v2.definitions[ref.slice('#/definitions/'.length)], ref).toBeDefined();
     }
-    expect(operations(v2)).toHaveLength(11 * kinds.length);
+    // Plus the operations of custom subresources (vpcs/allocate, bgprouters/rib).
+    const subresourceOperations = loadSubresourceKinds().flatMap((k) => k.servedAt?.operations ?? []);
+    expect(subresourceOperations.length).toBeGreaterThan(0);
+    expect(operations(v2)).toHaveLength(11 * kinds.length + subresourceOperations.length);
   });
 
   it('lists the patch types as consumes and takes bodies and query parameters in v2 form', () => {

@@ -5,6 +5,7 @@
 // fieldPath and reason. A cost bound taken before each rule keeps any object cheap.
 import { isCelError, type CelResult } from '@bufbuild/cel';
 import { duplicate, forbidden, invalidValue, required, type FieldError, type FieldPath } from '../../meta/field-errors.js';
+import { canonicalJson } from '../canonical-json.js';
 import { isJsonObject, itemPath, mapEntryPath, propertyPath, type Schema } from '../schema.js';
 import { NO_FIELD } from '../schema-validation.js';
 import type { CompiledRule, RuleNode } from './compile.js';
@@ -104,10 +105,14 @@ class Run {
 function correlateListItems(schema: Schema, oldValue: unknown): (item: unknown) => unknown {
   const keys = schema['x-kubernetes-list-map-keys'];
   if (schema['x-kubernetes-list-type'] !== 'map' || !keys?.length || !Array.isArray(oldValue)) return () => undefined;
-  return (item) => {
-    if (!isJsonObject(item)) return undefined;
-    return oldValue.find((old) => isJsonObject(old) && keys.every((k) => old[k] === item[k]));
-  };
+  // Indexed once per list: looking each item up by scanning would make an update of a
+  // long list quadratic.
+  const keyOf = (entry: Record<string, unknown>) => canonicalJson(keys.map((k) => entry[k]));
+  const byKey = new Map<string, unknown>();
+  for (const old of oldValue) {
+    if (isJsonObject(old) && !byKey.has(keyOf(old))) byKey.set(keyOf(old), old);
+  }
+  return (item) => (isJsonObject(item) ? byKey.get(keyOf(item)) : undefined);
 }
 
 function schemaType(schema: Schema): string {

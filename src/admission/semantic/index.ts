@@ -3,11 +3,11 @@
 import { addressesInsideVpc } from './attachment-in-vpc.js';
 import { immutableAfterCreate } from './immutable-field.js';
 import type { SemanticCheck, SemanticChecks } from './types.js';
-import { canonicalNetworks, disjointNetworks } from './vpc-networks.js';
+import { canonicalNetworks, disjointNetworks, removedNetworksHoldNothing } from './vpc-networks.js';
 
 export const SEMANTIC_CHECKS: readonly SemanticChecks[] = [
   { group: 'bgp.miloapis.com', kind: 'BGPRouter', checks: [immutableAfterCreate('spec', 'targetRef')] },
-  { group: 'vpc.miloapis.com', kind: 'VPC', checks: [canonicalNetworks, disjointNetworks] },
+  { group: 'vpc.miloapis.com', kind: 'VPC', checks: [canonicalNetworks, disjointNetworks, removedNetworksHoldNothing] },
   { group: 'vpc.miloapis.com', kind: 'VPCAttachment', checks: [immutableAfterCreate('spec', 'vpc'), addressesInsideVpc] },
 ];
 

@@ -3,7 +3,7 @@
 // writes, reporting field errors like every other step.
 import type { KubeObject } from '../../api/object.js';
 import type { FieldError } from '../../meta/field-errors.js';
-import type { ObjectLookup, Operation } from '../types.js';
+import type { NetworkAllocations, ObjectLookup, Operation } from '../types.js';
 
 export interface SemanticContext {
   operation: Operation;
@@ -11,6 +11,8 @@ export interface SemanticContext {
   oldObject?: KubeObject;
   /** Absent when the server gave admission no way to read other objects. */
   lookup?: ObjectLookup;
+  /** Absent when the server has no address management. */
+  networkAllocations?: NetworkAllocations;
 }
 
 export type SemanticCheck = (context: SemanticContext) => FieldError[] | Promise<FieldError[]>;

@@ -1,7 +1,8 @@
 // A VPC's networks must be written as networks: canonical text with no host bits set
 // (the CRD's isCIDR() rule accepts "10.0.0.1/24", which names an address, not a network),
-// and no two may overlap, since an address must belong to exactly one of them.
-import { duplicate, FieldPath, invalidValue, type FieldError } from '../../meta/field-errors.js';
+// no two may overlap, since an address must belong to exactly one of them, and none may
+// be removed while addresses are still allocated from it.
+import { duplicate, FieldPath, forbidden, invalidValue, type FieldError } from '../../meta/field-errors.js';
 import { goQuote } from '../../meta/go-format.js';
 import { formatPrefix, maskedPrefix, parsePrefix, prefixesOverlap, type IPPrefix } from '../ip.js';
 import type { SemanticCheck } from './types.js';
@@ -43,4 +44,22 @@ export const disjointNetworks: SemanticCheck = ({ object }) => {
     }
   });
   return errors;
+};
+
+/**
+ * On update, a network that is no longer listed must hold no allocation: its addresses
+ * would belong to no network of the VPC. Shrinking a network counts as removing it.
+ */
+export const removedNetworksHoldNothing: SemanticCheck = async ({ operation, object, oldObject, networkAllocations }) => {
+  if (operation !== 'UPDATE' || !oldObject || !networkAllocations) return [];
+  const kept = new Set(networksOf(object).map((n) => formatPrefix(maskedPrefix(n.prefix))));
+  const removed = networksOf(oldObject).filter((n) => !kept.has(formatPrefix(maskedPrefix(n.prefix))));
+  if (removed.length === 0) return [];
+  const counts = await networkAllocations(object.metadata.namespace ?? '', object.metadata.name ?? '', removed.map((n) => n.text));
+  const path = FieldPath.root('spec', 'networks');
+  return removed.flatMap(({ text }): FieldError[] => {
+    const held = counts.get(text) ?? 0;
+    if (held === 0) return [];
+    return [forbidden(path, `network ${goQuote(text)} cannot be removed: ${held} address${held === 1 ? ' is' : 'es are'} still allocated from it; release ${held === 1 ? 'it' : 'them'} first`)];
+  });
 };

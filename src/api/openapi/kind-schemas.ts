@@ -13,13 +13,16 @@ export interface KindSchemaOptions {
   structural?: (schema: Schema) => Schema;
 }
 
-export const kindDefinitionName = (k: KindDefinition) => definitionName(k.group, k.version, k.kind);
+/** What a published kind needs: a served kind, or one a subresource speaks (which may have no list). */
+export type PublishedKind = Pick<KindDefinition, 'group' | 'version' | 'kind' | 'schema'> & { listKind?: string; plural?: string };
+
+export const kindDefinitionName = (k: PublishedKind) => definitionName(k.group, k.version, k.kind);
 export const listDefinitionName = (k: KindDefinition) => definitionName(k.group, k.version, k.listKind);
 
-const gvk = (k: KindDefinition, kind: string) => [{ group: k.group, kind, version: k.version }];
+const gvk = (k: PublishedKind, kind: string) => [{ group: k.group, kind, version: k.version }];
 
-/** The kind's schema and its list's, by definition name. */
-export function kindSchemas(k: KindDefinition, { dialect, structural = (s) => s }: KindSchemaOptions): Record<string, Schema> {
+/** The kind's schema and its list's (when it has one), by definition name. */
+export function kindSchemas(k: PublishedKind, { dialect, structural = (s) => s }: KindSchemaOptions): Record<string, Schema> {
   const own = structural(publishedStructural(k.schema));
   const kindSchema: Schema = {
     ...own,
@@ -30,6 +33,7 @@ export function kindSchemas(k: KindDefinition, { dialect, structural = (s) => s 
     },
     'x-kubernetes-group-version-kind': gvk(k, k.kind),
   };
+  if (!k.listKind) return { [kindDefinitionName(k)]: kindSchema };
   const listSchema: Schema = {
     description: `${k.listKind} is a list of ${k.kind}`,
     type: 'object',
@@ -37,7 +41,7 @@ export function kindSchemas(k: KindDefinition, { dialect, structural = (s) => s 
     properties: {
       ...typeMetaProperties,
       items: {
-        description: `List of ${k.plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
+        description: `List of ${k.plural ?? `${k.kind} objects`}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
         type: 'array',
         items: dialect.ref(kindDefinitionName(k)),
       },
@@ -45,5 +49,5 @@ export function kindSchemas(k: KindDefinition, { dialect, structural = (s) => s 
     },
     'x-kubernetes-group-version-kind': gvk(k, k.listKind),
   };
-  return { [kindDefinitionName(k)]: kindSchema, [listDefinitionName(k)]: listSchema };
+  return { [kindDefinitionName(k)]: kindSchema, [definitionName(k.group, k.version, k.listKind)]: listSchema };
 }

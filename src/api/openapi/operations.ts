@@ -1,11 +1,13 @@
 // The REST operations served for a kind, as kube-apiserver lists them for a custom
 // resource (apiextensions-apiserver's OpenAPI builder): the collection, the object, the
-// status subresource and, for namespaced kinds, the list across namespaces. Described
-// once here and written out in either dialect by the v2 and v3 builders.
+// status subresource and, for namespaced kinds, the list across namespaces; then those of
+// custom subresources such as vpcs/allocate. Described once here and written out in
+// either dialect by the v2 and v3 builders.
 import type { KindDefinition } from '../kinds.js';
 import { kindDefinitionName, listDefinitionName } from './kind-schemas.js';
-import { metaV1, operationId } from './names.js';
+import { definitionName, metaV1, operationId } from './names.js';
 import { nameParameter, namespaceParameter, prettyParameter, queryParameters, type ParameterSpec } from './parameters.js';
+import type { SubresourceKind, SubresourceMethod } from './subresource-kinds.js';
 
 export type Action = keyof typeof queryParameters;
 export type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
@@ -131,4 +133,55 @@ export function kindOperations(k: KindDefinition): PathSpec[] {
     });
   }
   return paths;
+}
+
+const SUBRESOURCE_VERBS: Record<SubresourceMethod, { verb: string; action: Action }> = {
+  get: { verb: 'read', action: 'get' },
+  post: { verb: 'create', action: 'post' },
+  delete: { verb: 'delete', action: 'delete' },
+};
+
+/**
+ * The operations of a custom subresource of `parent` (as kube lists pods/eviction: the
+ * subresource's own kind in request, responses and group-version-kind), or none when
+ * the subresource kind does not say where it is served.
+ */
+export function subresourceOperations(parent: KindDefinition, sub: SubresourceKind): PathSpec[] {
+  if (!sub.servedAt) return [];
+  const namespaced = parent.scope === 'Namespaced';
+  const base = namespaced ? `/apis/${parent.group}/${parent.version}/namespaces/{namespace}/${parent.plural}` : `/apis/${parent.group}/${parent.version}/${parent.plural}`;
+  const name = sub.servedAt.subresource;
+  const schemaOf = (kind: string) => (kind === 'Status' ? metaV1.Status : definitionName(sub.group, sub.version, kind));
+  const rest = `${namespaced ? 'Namespaced' : ''}${parent.kind}${name[0]!.toUpperCase()}${name.slice(1)}`;
+  return [
+    {
+      path: `${base}/{name}/${name}`,
+      parameters: [nameParameter(sub.kind), ...(namespaced ? [namespaceParameter] : []), prettyParameter],
+      operations: sub.servedAt.operations.map(
+        (o): OperationSpec => ({
+          method: o.method,
+          action: SUBRESOURCE_VERBS[o.method].action,
+          operationId: operationId(SUBRESOURCE_VERBS[o.method].verb, parent.group, parent.version, rest),
+          description: o.description,
+          parameters: o.parameters,
+          ...(o.request && { body: { schema: schemaOf(o.request), required: true, contentTypes: objectContentTypes } }),
+          responses: {
+            ...Object.fromEntries(Object.entries(o.responses).map(([code, kind]) => [code, { description: HTTP_DESCRIPTIONS[code] ?? code, content: returning(schemaOf(kind)) }])),
+            '401': { description: 'Unauthorized', content: {} },
+          },
+          gvk: { group: sub.group, kind: sub.kind, version: sub.version },
+        }),
+      ),
+    },
+  ];
+}
+
+const HTTP_DESCRIPTIONS: Record<string, string> = { '200': 'OK', '201': 'Created', '202': 'Accepted' };
+
+/** Every subresource operation served for `kinds`, from the subresource kinds that name one of them. */
+export function servedSubresourceOperations(kinds: readonly KindDefinition[], subresources: readonly SubresourceKind[]): PathSpec[] {
+  return subresources.flatMap((sub) => {
+    const parent = kinds.find((k) => k.group === sub.group && k.version === sub.version && k.plural === sub.servedAt?.resource);
+    return parent ? subresourceOperations(parent, sub) : [];
+  });
 }

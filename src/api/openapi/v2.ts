@@ -6,8 +6,9 @@ import { documentInfo } from './document.js';
 import { kindSchemas } from './kind-schemas.js';
 import { metaV1Schemas } from './meta-v1.js';
 import { operationTag } from './names.js';
-import { kindOperations, type OperationSpec, type PathSpec } from './operations.js';
+import { kindOperations, servedSubresourceOperations, type OperationSpec, type PathSpec } from './operations.js';
 import type { ParameterSpec } from './parameters.js';
+import { loadSubresourceKinds, type SubresourceKind } from './subresource-kinds.js';
 import { toStructuralV2 } from './v2-structural.js';
 
 function parameter(p: ParameterSpec): Schema {
@@ -46,16 +47,19 @@ function pathItem(p: PathSpec, tag: string): Schema {
   };
 }
 
-/** The Swagger 2.0 document of every kind served. */
-export function buildOpenApiV2(kinds: KindDefinition[]): Schema {
+/** The Swagger 2.0 document of every kind served, and of the kinds their subresources speak. */
+export function buildOpenApiV2(kinds: KindDefinition[], subresources: SubresourceKind[] = loadSubresourceKinds()): Schema {
+  const spoken = subresources.filter((s) => s.servedAt && kinds.some((k) => k.group === s.group && k.version === s.version));
+  const tagged = (p: PathSpec, group: string, version: string) => [p.path, pathItem(p, operationTag(group, version))];
   return {
     swagger: '2.0',
     info: documentInfo,
-    paths: Object.fromEntries(
-      kinds.flatMap((k) => kindOperations(k).map((p) => [p.path, pathItem(p, operationTag(k.group, k.version))])),
-    ),
+    paths: Object.fromEntries([
+      ...kinds.flatMap((k) => kindOperations(k).map((p) => tagged(p, k.group, k.version))),
+      ...spoken.flatMap((s) => servedSubresourceOperations(kinds, [s]).map((p) => tagged(p, s.group, s.version))),
+    ]),
     definitions: {
-      ...Object.assign({}, ...kinds.map((k) => kindSchemas(k, { dialect: v2Dialect, structural: toStructuralV2 }))),
+      ...Object.assign({}, ...[...kinds, ...spoken].map((k) => kindSchemas(k, { dialect: v2Dialect, structural: toStructuralV2 }))),
       ...metaV1Schemas(v2Dialect),
     },
   };

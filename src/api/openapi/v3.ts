@@ -6,8 +6,9 @@ import { documentInfo, serializeDocument } from './document.js';
 import { kindSchemas } from './kind-schemas.js';
 import { metaV1Schemas } from './meta-v1.js';
 import { operationTag } from './names.js';
-import { kindOperations, type OperationSpec, type PathSpec, type ResponseSpec } from './operations.js';
+import { kindOperations, servedSubresourceOperations, type OperationSpec, type PathSpec, type ResponseSpec } from './operations.js';
 import type { ParameterSpec } from './parameters.js';
+import { loadSubresourceKinds, type SubresourceKind } from './subresource-kinds.js';
 
 function parameter(p: ParameterSpec): Schema {
   return { name: p.name, in: p.in, description: p.description, ...(p.in === 'path' && { required: true }), schema: { type: p.type } };
@@ -46,18 +47,23 @@ function pathItem(p: PathSpec, tag: string): Schema {
   };
 }
 
-/** The OpenAPI v3 document of one group version: its kinds' operations and schemas. */
-export function buildOpenApiV3(kinds: KindDefinition[], group: string, version: string): Schema {
+/**
+ * The OpenAPI v3 document of one group version: its kinds' operations and schemas, and
+ * those of the kinds its subresources speak.
+ */
+export function buildOpenApiV3(kinds: KindDefinition[], group: string, version: string, subresources: SubresourceKind[] = loadSubresourceKinds()): Schema {
   const served = kinds.filter((k) => k.group === group && k.version === version);
   if (!served.length) throw new Error(`no kinds are served in ${group}/${version}`);
+  const spoken = subresources.filter((k) => k.servedAt && k.group === group && k.version === version);
   const tag = operationTag(group, version);
+  const paths = [...served.flatMap(kindOperations), ...servedSubresourceOperations(served, spoken)];
   return {
     openapi: '3.0.0',
     info: documentInfo,
-    paths: Object.fromEntries(served.flatMap(kindOperations).map((p) => [p.path, pathItem(p, tag)])),
+    paths: Object.fromEntries(paths.map((p) => [p.path, pathItem(p, tag)])),
     components: {
       schemas: {
-        ...Object.assign({}, ...served.map((k) => kindSchemas(k, { dialect: v3Dialect }))),
+        ...Object.assign({}, ...[...served, ...spoken].map((k) => kindSchemas(k, { dialect: v3Dialect }))),
         ...metaV1Schemas(v3Dialect),
       },
     },
@@ -73,12 +79,12 @@ export function openApiV3Path(group: string, version: string): string {
  * The `/openapi/v3` discovery document. Each link carries the hash of the document it
  * points to, so clients may cache what they fetched through it for good.
  */
-export function buildOpenApiV3Index(kinds: KindDefinition[]): Schema {
+export function buildOpenApiV3Index(kinds: KindDefinition[], subresources: SubresourceKind[] = loadSubresourceKinds()): Schema {
   return {
     paths: Object.fromEntries(
       groupVersions(kinds).map(({ group, version }) => {
         const path = openApiV3Path(group, version);
-        const { hash } = serializeDocument(buildOpenApiV3(kinds, group, version));
+        const { hash } = serializeDocument(buildOpenApiV3(kinds, group, version, subresources));
         return [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` }];
       }),
     ),
