@@ -63,8 +63,11 @@ export function listStrategy(schema: PatchSchema | undefined): ListStrategy {
     if (mergeKey) return { kind: 'map', keys: [mergeKey] };
     return mapKeys.length ? { kind: 'map', keys: mapKeys } : { kind: 'set' };
   }
-  if (mapKeys.length) return { kind: 'map', keys: mergeKey ? [mergeKey] : mapKeys };
-  if (schema?.['x-kubernetes-list-type'] === 'set') return { kind: 'set' };
+  // Merge only where the published OpenAPI tells clients so (single-key list-maps get a
+  // patch merge key there): kubectl computes its patches from those documents, and a list
+  // it believes atomic must be replaced, or `kubectl apply` could never remove an item.
+  if (mergeKey) return { kind: 'map', keys: [mergeKey] };
+  if (mapKeys.length === 1) return { kind: 'map', keys: mapKeys };
   return { kind: 'replace' };
 }
 

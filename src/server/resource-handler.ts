@@ -8,13 +8,17 @@ import { parseFieldSelector } from '../meta/fields.js';
 import { parseLabelSelector } from '../meta/labels.js';
 import * as errors from '../meta/status.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
+import { managerFromUserAgent } from '../registry/fieldmanager/index.js';
 import { ObjectFilter } from '../registry/filter.js';
 import type { DeleteOptions, ResourceStore, WriteOptions } from '../registry/resource-store.js';
-import { decodeDocument, duplicateFieldWarnings, mediaType, readBody, readObjectBody } from './body.js';
-import { negotiate, type MediaChoice, type Serializer, type Transform } from './negotiation.js';
+import { decodeDocument, duplicateFieldWarnings, mediaType, readBody, readDeleteOptions, readObjectBody } from './body.js';
+import { duplicateYamlFields } from './duplicate-fields.js';
+import { fieldManagerErrors } from './field-manager-param.js';
+import { MEDIA_TYPES, negotiate, type MediaChoice, type Serializer, type Transform } from './negotiation.js';
 import { serialize, transformList, transformObject, type TransformContext } from './representation.js';
 import type { ResourcePath } from './resource-path.js';
 import type { IncludeObject, TableConvertor } from './table.js';
+import { duplicateJsonFields } from './duplicate-fields.js';
 import { WatchStream } from './watch-stream.js';
 
 export interface ServedResource {
@@ -97,9 +101,10 @@ export async function handleResource(
   }
   const accept = req.headers.accept;
   const allowed = verb === 'list' || verb === 'deletecollection' ? LIST_TRANSFORMS : verb === 'watch' ? WATCH_TRANSFORMS : OBJECT_TRANSFORMS;
-  const serializers: Serializer[] = verb === 'watch' ? ['json'] : ['json', 'yaml'];
+  // A watch stream has no YAML form.
+  const serializers: Serializer[] = verb === 'watch' ? ['json', 'protobuf'] : ['json', 'yaml', 'protobuf'];
   const choice = negotiate(accept, allowed, serializers);
-  if (!choice) throw errors.notAcceptable(`only the following media types are accepted: ${serializers.map((s) => `application/${s}`).join(', ')}`);
+  if (!choice) throw errors.notAcceptable(`only the following media types are accepted: ${serializers.map((s) => MEDIA_TYPES[s]).join(', ')}`);
   const ctx: TransformContext = { choice, table: served.table, includeObject: includeObject(query) };
   const ns = path.namespace;
 
@@ -123,16 +128,16 @@ export async function handleResource(
     case 'watch':
       return watch(res, served, path, query, ctx, watchSettings);
     case 'create': {
+      const opts = writeOptions(req, query, 'CreateOptions');
       const { object, duplicateFields } = await readObjectBody(req);
-      const opts = writeOptions(query);
       const warnings = duplicateFieldWarnings(duplicateFields, opts.fieldValidation!);
       const result = await store.create(ns, object as KubeObject, opts);
       return send(res, 201, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
     }
     case 'update': {
+      const opts = writeOptions(req, query, 'UpdateOptions');
       const { object, duplicateFields } = await readObjectBody(req);
       const body = object as KubeObject;
-      const opts = writeOptions(query);
       const warnings = duplicateFieldWarnings(duplicateFields, opts.fieldValidation!);
       const result = await store.update(
         { namespace: ns, name: path.name!, subresource: path.subresource, mutate: () => structuredClone(body), retryOnConflict: !body.metadata?.resourceVersion },
@@ -141,12 +146,19 @@ export async function handleResource(
       return send(res, 200, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
     }
     case 'patch': {
-      const patch = await readPatch(req);
+      if (mediaType(req) === APPLY_PATCH) {
+        const opts = writeOptions(req, query, 'PatchOptions', { apply: true });
+        const { configuration, warnings } = await readApplyConfiguration(req, opts.fieldValidation!);
+        const result = await store.apply({ namespace: ns, name: path.name!, subresource: path.subresource, configuration, force: opts.force }, opts);
+        return send(res, result.created ? 201 : 200, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
+      }
+      const opts = writeOptions(req, query, 'PatchOptions');
+      const { patch, warnings } = await readPatch(req, opts.fieldValidation!);
       const result = await store.update(
         { namespace: ns, name: path.name!, subresource: path.subresource, mutate: (current) => patch(current, store), retryOnConflict: true },
-        writeOptions(query),
+        opts,
       );
-      return send(res, 200, transformObject(result.object, ctx), choice, result.warnings);
+      return send(res, 200, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
     }
     case 'delete': {
       const opts = await deleteOptions(req, query);
@@ -228,6 +240,7 @@ async function watch(
 }
 
 export function send(res: ServerResponse, code: number, value: unknown, choice: MediaChoice, warnings: string[] = []): void {
+  // Encoded before anything is written, so an object without a protobuf form is still a clean 406.
   const body = serialize(value, choice);
   const headers: Record<string, string | string[]> = { 'Content-Type': choice.contentType, 'Cache-Control': 'no-cache, private' };
   if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
@@ -281,17 +294,36 @@ function dryRun(values: string[]): boolean {
   return values.length > 0;
 }
 
-function writeOptions(query: URLSearchParams): WriteOptions {
+type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
+
+/**
+ * A write's options from the query, checked as kube-apiserver checks them (a 422 naming
+ * the options kind). Without `fieldManager`, a write other than apply is recorded under
+ * the manager its User-Agent names.
+ */
+function writeOptions(req: IncomingMessage, query: URLSearchParams, kind: OptionsKind, { apply = false } = {}): WriteOptions & { force: boolean } {
   const fv = query.get('fieldValidation') ?? 'Warn';
   if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
     throw errors.badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  return { dryRun: dryRun(query.getAll('dryRun')), fieldValidation: fv as FieldValidation };
+  const fieldManager = query.get('fieldManager') ?? '';
+  const problems = [
+    // Only PatchOptions has `force`; the other kinds ignore it, as unknown parameters are.
+    ...(kind === 'PatchOptions' && !apply && query.has('force') ? [errors.fieldForbidden('force', 'may not be specified for non-apply patch')] : []),
+    ...(apply && !fieldManager ? [errors.fieldRequired('fieldManager', 'is required for apply patch')] : []),
+    ...fieldManagerErrors(fieldManager),
+  ];
+  if (problems.length) throw errors.invalid({ group: 'meta.k8s.io', kind }, '', problems);
+  return {
+    dryRun: dryRun(query.getAll('dryRun')),
+    fieldValidation: fv as FieldValidation,
+    fieldManager: fieldManager || managerFromUserAgent(req.headers['user-agent'] ?? ''),
+    force: apply && (boolParam(query, 'force') ?? false),
+  };
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions & { orphanDependents?: boolean }> {
-  const raw = await readBody(req);
-  const body = (raw.length ? decodeDocument(raw, mediaType(req) === 'application/yaml' ? 'yaml' : 'json', 'DeleteOptions') : {}) as {
+  const body = (await readDeleteOptions(req)) as {
     preconditions?: { uid?: string; resourceVersion?: string };
     propagationPolicy?: string;
     orphanDependents?: boolean;
@@ -310,26 +342,35 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   };
 }
 
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+/** The media types a PATCH body may come in, as a 415 lists them. */
+const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH];
+
+/** An apply patch: one YAML (or JSON) document; keys it repeats are treated per fieldValidation. */
+async function readApplyConfiguration(req: IncomingMessage, fieldValidation: FieldValidation): Promise<{ configuration: unknown; warnings: string[] }> {
+  const raw = await readBody(req);
+  const configuration = decodeDocument(raw, 'yaml', 'patch');
+  return { configuration, warnings: duplicateFieldWarnings(duplicateYamlFields(raw.toString('utf8')), fieldValidation) };
+}
+
 type PatchFn = (current: KubeObject, store: ResourceStore) => KubeObject;
 
-async function readPatch(req: IncomingMessage): Promise<PatchFn> {
+/** The patch, and warnings for keys it repeats (an error under Strict, as kube strict-decodes patches). */
+async function readPatch(req: IncomingMessage, fieldValidation: FieldValidation): Promise<{ patch: PatchFn; warnings: string[] }> {
   const type = mediaType(req);
+  if (!PATCH_APPLIERS[type]) throw errors.unsupportedMediaType(type, PATCH_MEDIA_TYPES);
   const raw = await readBody(req);
-  switch (type) {
-    case 'application/json-patch+json': {
-      const ops = decodeDocument(raw, 'json', 'patch');
-      if (!Array.isArray(ops)) throw errors.badRequest('a JSON patch must be an array of operations');
-      return (current) => applyJsonPatch(current, ops) as KubeObject;
-    }
-    case 'application/merge-patch+json': {
-      const patch = decodeDocument(raw, 'json', 'patch');
-      return (current) => applyMergePatch(current, patch) as KubeObject;
-    }
-    case 'application/strategic-merge-patch+json': {
-      const patch = decodeDocument(raw, 'json', 'patch');
-      return (current, store) => applyStrategicMergePatch(current, patch, store.kind.schema) as KubeObject;
-    }
-    default:
-      throw errors.unsupportedMediaType(type);
-  }
+  const document = decodeDocument(raw, 'json', 'patch');
+  const warnings = duplicateFieldWarnings(duplicateJsonFields(raw.toString('utf8')), fieldValidation);
+  return { patch: PATCH_APPLIERS[type](document), warnings };
 }
+
+const PATCH_APPLIERS: Record<string, (document: unknown) => PatchFn> = {
+  'application/json-patch+json': (ops) => {
+    if (!Array.isArray(ops)) throw errors.badRequest('a JSON patch must be an array of operations');
+    return (current) => applyJsonPatch(current, ops) as KubeObject;
+  },
+  'application/merge-patch+json': (patch) => (current) => applyMergePatch(current, patch) as KubeObject,
+  'application/strategic-merge-patch+json': (patch) => (current, store) => applyStrategicMergePatch(current, patch, store.kind.schema) as KubeObject,
+};

@@ -11,18 +11,20 @@ const schema: PatchSchema = {
       properties: {
         atomic: { 'x-kubernetes-list-type': 'atomic', items: {} },
         plain: { items: {} },
-        tags: { 'x-kubernetes-list-type': 'set' },
+        // Sets merge only when the schema publishes the merge strategy (kubectl reads it).
+        tags: { 'x-kubernetes-list-type': 'set', 'x-kubernetes-patch-strategy': 'merge' },
+        unstrategicSet: { 'x-kubernetes-list-type': 'set' },
         peers: {
           'x-kubernetes-patch-strategy': 'merge',
           'x-kubernetes-patch-merge-key': 'name',
-          items: { properties: { options: { 'x-kubernetes-list-type': 'set' } } },
+          items: { properties: { options: { 'x-kubernetes-list-type': 'set', 'x-kubernetes-patch-strategy': 'merge' } } },
         },
-        ports: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'] },
+        ports: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'], 'x-kubernetes-patch-strategy': 'merge' },
         replaced: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], 'x-kubernetes-patch-strategy': 'replace' },
         primitives: { 'x-kubernetes-patch-strategy': 'merge' },
         strategy: { 'x-kubernetes-patch-strategy': 'retainKeys', properties: { type: {}, rollingUpdate: {} } },
         selector: { 'x-kubernetes-map-type': 'atomic' },
-        byName: { additionalProperties: { properties: { list: { 'x-kubernetes-list-type': 'set' } } } },
+        byName: { additionalProperties: { properties: { list: { 'x-kubernetes-list-type': 'set', 'x-kubernetes-patch-strategy': 'merge' } } } },
       },
     },
     status: {
@@ -173,6 +175,14 @@ describe('applyStrategicMergePatch: lists', () => {
     const doc = { spec: { tags: ['a', 'b'], primitives: [1, 2] } };
     expect(patch(doc, { spec: { tags: ['b', 'c', 'c'], primitives: [3, 1] } })).toEqual({ spec: { tags: ['a', 'b', 'c'], primitives: [3, 1, 2] } });
     expect(patch(doc, { spec: { tags: ['c'] } })).toEqual({ spec: { tags: ['c', 'a', 'b'], primitives: [1, 2] } });
+  });
+
+  it('replaces sets and multi-key list-maps that publish no merge strategy, as kubectl expects', () => {
+    const doc = { spec: { unstrategicSet: ['a', 'b'], conditions: [{ type: 'A' }] } };
+    expect(patch(doc, { spec: { unstrategicSet: ['c'] } })).toEqual({ spec: { unstrategicSet: ['c'], conditions: [{ type: 'A' }] } });
+    const multi: PatchSchema = { properties: { spec: { properties: { fams: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['afi', 'safi'] } } } } };
+    const fams = { spec: { fams: [{ afi: 'ipv4', safi: 'unicast' }, { afi: 'ipv6', safi: 'unicast' }] } };
+    expect(patch(fams, { spec: { fams: [{ afi: 'ipv6', safi: 'unicast' }] } }, multi)).toEqual({ spec: { fams: [{ afi: 'ipv6', safi: 'unicast' }] } });
   });
 
   it('$deleteFromPrimitiveList removes values from a merging primitive list', () => {

@@ -73,7 +73,7 @@ describe.each<Backend>(['embedded', 'etcd'])('kubectl against the %s backend', (
     const wide = rows(await kubectl(['get', 'bgpr', '-n', 'columns', '-o', 'wide']));
     expect(wide[0]).toEqual(header);
     const vpcs = rows(await kubectl(['get', 'vpc', '-n', 'columns']));
-    expect(vpcs[0]).toEqual(['NAME', 'AGE']);
+    expect(vpcs[0]).toEqual(['NAME', 'IDENTIFIER', 'READY', 'AGE']);
     expect(vpcs[1]![0]).toBe('net');
   });
 

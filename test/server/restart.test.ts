@@ -38,7 +38,7 @@ describe.each<Backend>(['embedded', 'etcd'])('restart on the %s backend', (backe
 
     // Same certificates and credential: the kubeconfig from before still works.
     expect(await readFile(server.kubeconfig, 'utf8')).toBe(kubeconfig);
-    const got = await server.kubectl(['get', 'bgpr', '-n', 'durable', '-o', 'json']);
+    const got = await server.kubectl(['get', 'bgpr', '-n', 'durable', '-o', 'json', '--show-managed-fields']);
     expect(got.code, got.stderr).toBe(0);
     const after = JSON.parse(got.stdout);
     expect(after.items).toEqual(before.items);
