@@ -368,13 +368,16 @@ export class ResourceStore {
       throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     }
     if (exact && rv === 0) throw errors.badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
-    // kube-apiserver's rules: "" is a consistent read (storage), "0" any state (cache),
-    // N with NotOlderThan at least N (cache once it has caught up; storage when paging),
-    // Exact N, or N with a limit, at N (storage).
+    // kube-apiserver's rules: "" is a consistent read, "0" any state, N with NotOlderThan
+    // at least N, all from the watch cache once it has caught up (with "" a storage
+    // revision read after the request arrived, as kube's consistent reads from cache);
+    // pages (limit) and Exact N are read from storage at their revision.
     const anyState = req.resourceVersion === '0';
-    if (anyState || (rv > 0 && !exact && !req.limit)) {
-      if (rv > 0 && !(await this.cache.waitFor(rv, CACHE_FRESHNESS_TIMEOUT_MS))) {
-        throw errors.timeout(`Too large resource version: ${rv}, current: ${this.cache.currentRevision}`, 1);
+    const consistent = !req.resourceVersion && !req.limit;
+    if (anyState || consistent || (rv > 0 && !exact && !req.limit)) {
+      const wanted = consistent ? await this.consistentRevision.read() : rv;
+      if (wanted > 0 && !(await this.cache.waitFor(wanted, CACHE_FRESHNESS_TIMEOUT_MS))) {
+        throw errors.timeout(`Too large resource version: ${wanted}, current: ${this.cache.currentRevision}`, 1);
       }
       await this.cache.start();
       const { items, revision } = this.cache.list(prefix);

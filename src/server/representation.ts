@@ -52,8 +52,32 @@ export function transformList(list: ObjectList, ctx: TransformContext): unknown 
   throw errors.notAcceptable(`the ${transform} representation is not available for lists`);
 }
 
+/**
+ * Objects are immutable once the registry hands them out (the watch cache shares them),
+ * so each one's JSON is computed once and reused by every list that contains it.
+ */
+const objectJson = new WeakMap<object, string>();
+
+function jsonOfObject(obj: object): string {
+  let text = objectJson.get(obj);
+  if (text === undefined) objectJson.set(obj, (text = JSON.stringify(obj)));
+  return text;
+}
+
+function isObjectList(value: unknown): value is ObjectList {
+  const v = value as Partial<ObjectList> | null;
+  return !!v && typeof v === 'object' && Array.isArray(v.items) && typeof v.kind === 'string' && v.kind.endsWith('List') && !!v.metadata;
+}
+
+function json(value: unknown): string {
+  if (!isObjectList(value)) return JSON.stringify(value);
+  const { items, ...rest } = value;
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)},"items":[${items.map(jsonOfObject).join(',')}]}`;
+}
+
 const SERIALIZE: Record<MediaChoice['serializer'], (value: unknown) => string | Buffer> = {
-  json: (value) => JSON.stringify(value),
+  json,
   yaml: (value) => toYaml(value),
   protobuf: (value) => encodeEnvelope(value as object),
 };
