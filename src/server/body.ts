@@ -40,7 +40,7 @@ export function decodeDocument(raw: Buffer, type: 'json' | 'yaml', what = 'objec
   }
   if (!text.trim()) throw errors.badRequest(`the ${what} is empty`);
   // Parsers recurse (or, for YAML, work for seconds) on deep input: refuse it unparsed.
-  if (bracketDepth(text) > MAX_NESTING_DEPTH) throw errors.badRequest(`the ${what} is nested deeper than ${MAX_NESTING_DEPTH} levels`);
+  if (bracketDepth(text) > MAX_NESTING_DEPTH) throw errors.badRequest(`the ${what} is nested too deeply: more than ${MAX_NESTING_DEPTH} levels`);
   let document: unknown;
   try {
     // Duplicate keys are reported by duplicate-fields.ts, under the fieldValidation rules.
