@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/api/object.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../src/patch/index.js';
+import { applyJsonPatch, applyMergePatch } from '../../src/patch/index.js';
 import { apply, managerFromUserAgent, updateManagedFields, type WriteOptions } from '../../src/registry/fieldmanager/index.js';
 import { entryOf, fieldsOf, fullRouterSpec, managersOf, routerKind, storedRouter, T } from './support.js';
 
@@ -77,9 +77,10 @@ describe('updates and patches', () => {
 
   it('give list-map and set items to whoever added them, by key and by value', () => {
     const old = created();
-    const patch = { spec: { addressFamilies: [{ afi: 'l2vpn', safi: 'evpn' }], roles: ['tenant'] } };
-    const next = applyStrategicMergePatch(old, patch, routerKind.schema) as KubeObject;
-    expect(next.spec).toMatchObject({ roles: ['tenant', 'fabric'] });
+    const next = structuredClone(old);
+    const spec = next.spec as { addressFamilies: unknown[]; roles: string[] };
+    spec.addressFamilies = [...spec.addressFamilies, { afi: 'l2vpn', safi: 'evpn' }];
+    spec.roles = ['tenant', ...spec.roles];
     const updated = updateManagedFields(old, next, by('kubectl-patch', T[1]));
     expect(fieldsOf(updated, 'kubectl-patch', 'Update')).toEqual({
       'f:spec': {
