@@ -13,7 +13,7 @@
 export { apply, type ApplyOptions } from './apply.js';
 export { updateManagedFields } from './update.js';
 export type { WriteOptions } from './write.js';
-export { managerFromUserAgent } from './user-agent.js';
+export { fieldManagerErrors, managerFromUserAgent } from './user-agent.js';
 export { FieldSet } from './field-set.js';
 export { fieldSetOf } from './field-set-of.js';
 export { objectSchema } from './structure.js';
