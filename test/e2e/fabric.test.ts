@@ -138,7 +138,9 @@ describe('a fabric of three nodes and a ToR, driven with kubectl', () => {
 
     const bySelector = await until(
       () => get('bgppeers', 'tor-loopback'),
-      (p) => p?.status?.routers?.length === 2 && p.status.routers.every((r: any) => r.sessionState === 'Established'),
+      // Each node's agent writes its own entry and then the summary, so the summary can
+      // trail the entries by one observation.
+      (p) => p?.status?.routers?.length === 2 && p.status.routers.every((r: any) => r.sessionState === 'Established') && p.status.sessionState === 'Established',
       60_000,
     );
     expect(bySelector.status.routers.map((r: any) => r.routerName).sort()).toEqual(['n2-underlay', 'n3-underlay']);
