@@ -66,15 +66,17 @@ describe('the API server', () => {
     find(objects, 'ServiceAccount', deployment.spec.template.spec.serviceAccountName, NAMESPACE);
   });
 
-  it('reads its serving certificate and etcd client certificate from mounted Secrets', () => {
+  it('reads its serving, etcd client and agent (rib) client certificates from mounted Secrets', () => {
     const deployment = find(objects, 'Deployment', 'cosmos-apiserver', NAMESPACE);
     const apiserver = container(deployment, 'apiserver');
     const args = flags(apiserver.args);
-    for (const flag of ['tls-cert-file', 'tls-private-key-file', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile']) {
+    const flagsWithFiles = ['tls-cert-file', 'tls-private-key-file', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile'];
+    for (const flag of [...flagsWithFiles, 'agent-client-cert-file', 'agent-client-key-file', 'agent-ca-file']) {
       const path = args.get(flag);
       expect(path, `--${flag}`).toBeTruthy();
       expect(volumeFor(deployment, apiserver, path!).secret?.secretName, `--${flag}`).toBeTruthy();
     }
+    expect(volumeFor(deployment, apiserver, args.get('agent-client-cert-file')!).secret.secretName).toBe('cosmos-apiserver-rib-client');
   });
 
   it('talks TLS to the etcd member the StatefulSet and its headless Service name', () => {
