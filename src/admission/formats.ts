@@ -1,6 +1,6 @@
 // String formats, with the semantics of the registry apiextensions-apiserver validates
 // custom resources against (kube-openapi's strfmt): a format it does not know is ignored.
-import { parseAddress, parsePrefix } from './ip.js';
+import { parseAddress, parsePrefix } from '../net/ip.js';
 
 type FormatCheck = (value: string) => boolean;
 

@@ -9,7 +9,7 @@
 // Every op is guarded (create-if-absent, or the mod revision read here), so if anything
 // changed between this read and the commit the transaction fails and the registry simply
 // computes the ops again.
-import { parseAddress, parsePrefix } from '../admission/ip.js';
+import { parseAddress, parsePrefix } from '../net/ip.js';
 import { TxnFailedError, type Storage, type TxnOp } from '../../storage/interface.js';
 import { duplicate, FieldPath, type FieldError } from '../meta/field-errors.js';
 import { addressHeld, attachmentSubject, earlierVpc, invalid, vpcTerminating } from './errors.js';

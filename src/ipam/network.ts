@@ -3,7 +3,7 @@
 // (bigint, since an IPv6 network can hold 2^64 and more) and named by their canonical
 // text, the same text Go's netip prints, because that text is the storage key.
 import ipaddr from 'ipaddr.js';
-import { formatPrefix, maskedPrefix, parseAddress, parsePrefix, type IPAddress } from '../admission/ip.js';
+import { formatPrefix, maskedPrefix, parseAddress, parsePrefix, type IPAddress } from '../net/ip.js';
 
 export type Family = 'IPv4' | 'IPv6';
 

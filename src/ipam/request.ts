@@ -1,6 +1,6 @@
 // What an allocation or attachment asks for, checked against the VPC's networks before
 // anything is written: every refusal here is a 422 naming the field.
-import { parseAddress, parsePrefix, type IPAddress } from '../admission/ip.js';
+import { parseAddress, parsePrefix, type IPAddress } from '../net/ip.js';
 import type { VPC } from '../api/types.generated.js';
 import { duplicate, FieldPath, forbidden, invalidValue, notSupported, required, type FieldError } from '../meta/field-errors.js';
 import { goQuote } from '../meta/go-format.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress } from '../../src/admission/ip.js';
+import { parseAddress } from '../../src/net/ip.js';
 import { Network } from '../../src/ipam/network.js';
 
 const net = (text: string) => Network.parse(text)!;

@@ -18,7 +18,7 @@ import {
   prefixContainsPrefix,
   type IPAddress,
   type IPPrefix,
-} from '../ip.js';
+} from '../../net/ip.js';
 
 const { BOOL, INT, STRING } = CelScalar;
 

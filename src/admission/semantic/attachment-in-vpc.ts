@@ -5,7 +5,7 @@
 // existing attachments.
 import { FieldPath, invalidValue } from '../../meta/field-errors.js';
 import { goQuote } from '../../meta/go-format.js';
-import { formatPrefix, maskedPrefix, parsePrefix, prefixContainsPrefix, type IPPrefix } from '../ip.js';
+import { formatPrefix, maskedPrefix, parsePrefix, prefixContainsPrefix, type IPPrefix } from '../../net/ip.js';
 import type { SemanticCheck } from './types.js';
 
 const VPC = { group: 'vpc.miloapis.com', kind: 'VPC' };

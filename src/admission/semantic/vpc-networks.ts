@@ -4,7 +4,7 @@
 // be removed while addresses are still allocated from it.
 import { duplicate, FieldPath, forbidden, invalidValue, type FieldError } from '../../meta/field-errors.js';
 import { goQuote } from '../../meta/go-format.js';
-import { formatPrefix, maskedPrefix, parsePrefix, prefixesOverlap, type IPPrefix } from '../ip.js';
+import { formatPrefix, maskedPrefix, parsePrefix, prefixesOverlap, type IPPrefix } from '../../net/ip.js';
 import type { SemanticCheck } from './types.js';
 
 interface Network {
