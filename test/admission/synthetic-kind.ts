@@ -2,25 +2,13 @@
 // CRDs do not exercise (map values with defaults, transition rules, messageExpression...).
 import type { JSONSchemaProps, KindDefinition } from '../../src/api/kinds.js';
 import type { KubeObject } from '../../src/api/object.js';
+import { widgetKind } from '../support/widget-kind.js';
 
 export function syntheticKind(spec: JSONSchemaProps, status: JSONSchemaProps = { type: 'object' }): KindDefinition {
-  return {
-    group: 'test.example.com',
-    version: 'v1',
-    kind: 'Widget',
-    listKind: 'WidgetList',
-    plural: 'widgets',
-    singular: 'widget',
-    shortNames: [],
-    categories: [],
-    scope: 'Namespaced',
-    hasStatus: true,
-    printerColumns: [],
-    schema: {
-      type: 'object',
-      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec, status },
-    },
-  };
+  return widgetKind(
+    { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec, status } },
+    { group: 'test.example.com' },
+  );
 }
 
 export function widget(spec: unknown, status?: unknown): KubeObject {

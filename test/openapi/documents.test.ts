@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { widgetKind } from '../support/widget-kind.js';
 import { groupVersions, loadKinds, type KindDefinition } from '../../src/api/kinds.js';
 import { loadSubresourceKinds } from '../../src/api/openapi/subresource-kinds.js';
 import { buildOpenApiV2 } from '../../src/api/openapi/v2.js';
@@ -288,18 +289,5 @@ describe('OpenAPI v3 index', () => {
 });
 
 function syntheticKind(schema: KindDefinition['schema']): KindDefinition {
-  return {
-    group: 'example.com',
-    version: 'v1',
-    kind: 'Widget',
-    listKind: 'WidgetList',
-    plural: 'widgets',
-    singular: 'widget',
-    shortNames: [],
-    categories: [],
-    scope: 'Namespaced',
-    hasStatus: false,
-    printerColumns: [],
-    schema,
-  };
+  return widgetKind(schema, { hasStatus: false });
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { widgetKind } from '../support/widget-kind.js';
 import type { JSONSchemaProps, KindDefinition } from '../../src/api/kinds.js';
 import { generatedProtoFiles, parseFieldNumbers, renderGroupVersion, type FieldNumbers } from '../../src/protobuf/kind-protos.js';
 import { protoDir } from '../../src/protobuf/proto-names.js';
@@ -31,29 +32,16 @@ describe('generated .proto files', () => {
 });
 
 function widget(spec: Record<string, JSONSchemaProps>): KindDefinition {
-  return {
-    group: 'example.com',
-    version: 'v1',
-    kind: 'Widget',
-    listKind: 'WidgetList',
-    plural: 'widgets',
-    singular: 'widget',
-    shortNames: [],
-    categories: [],
-    scope: 'Namespaced',
-    hasStatus: true,
-    printerColumns: [],
-    schema: {
-      type: 'object',
-      properties: {
-        apiVersion: { type: 'string' },
-        kind: { type: 'string' },
-        metadata: { type: 'object' },
-        spec: { type: 'object', properties: spec },
-        status: { type: 'object', properties: { ready: { type: 'boolean' } } },
-      },
+  return widgetKind({
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec: { type: 'object', properties: spec },
+      status: { type: 'object', properties: { ready: { type: 'boolean' } } },
     },
-  };
+  });
 }
 
 const render = (spec: Record<string, JSONSchemaProps>, registry: FieldNumbers = {}) => renderGroupVersion('example.com', 'v1', [widget(spec)], registry);
