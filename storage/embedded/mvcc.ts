@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type sortedBtree from 'sorted-btree';
 import type { KeyValue, ListResult, WatchEvent } from '../interface.js';
-import { compareKeys } from './key-order.js';
+import { compareOrderedKeys, keyFromOrdered, orderedKey } from './key-order.js';
 
 // sorted-btree is CommonJS. Node's and Vite's ESM interop disagree on what its default
 // import is; require() gives the same module object under both.
@@ -47,8 +47,10 @@ interface Version {
 export class MvccKeySpace {
   #revision = 1; // as in etcd, an empty store is at revision 1 and the first write makes 2
   #compactRevision = 0;
-  /** Every key with retained history, in byte order, so a prefix is one range scan. */
-  private readonly versions: SortedMap<string, Version[]> = new SortedMap<string, Version[]>(undefined, compareKeys);
+  /** Every key with retained history, by its ordered form (byte order), so a prefix is one range scan. */
+  private readonly versions: SortedMap<string, Version[]> = new SortedMap<string, Version[]>(undefined, compareOrderedKeys);
+  /** The same histories by key: every write looks its key up, and a hash beats a tree walk. */
+  private readonly byKey = new Map<string, Version[]>();
   /** Every retained revision's events in revision order (op order within a revision). */
   private events: WatchEvent[] = [];
 
@@ -63,7 +65,7 @@ export class MvccKeySpace {
 
   static fromImage(image: KeySpaceImage): MvccKeySpace {
     const space = new MvccKeySpace();
-    for (const kv of image.base) space.versions.set(kv.key, [{ revision: kv.modRevision, kv: Object.freeze(kv) }]);
+    for (const kv of image.base) space.setHistory(kv.key, [{ revision: kv.modRevision, kv: Object.freeze(kv) }]);
     space.#revision = 0;
     for (const { revision, writes } of image.history) space.apply(revision, writes);
     space.#revision = image.revision;
@@ -87,7 +89,7 @@ export class MvccKeySpace {
   }
 
   latest(key: string): KeyValue | null {
-    const history = this.versions.get(key);
+    const history = this.byKey.get(key);
     return history ? history[history.length - 1]!.kv : null;
   }
 
@@ -116,11 +118,13 @@ export class MvccKeySpace {
 
   /** Keys under `prefix` as of `revision` (which the caller has checked is retained). */
   list(prefix: string, revision: number, limit = 0, startKey?: string): ListResult {
-    const from = startKey !== undefined && compareKeys(startKey, prefix) > 0 ? startKey : prefix;
+    const orderedPrefix = orderedKey(prefix);
+    const orderedStart = startKey === undefined ? orderedPrefix : orderedKey(startKey);
+    const from = orderedStart > orderedPrefix ? orderedStart : orderedPrefix;
     const items: KeyValue[] = [];
     let remaining = 0;
     for (const [key, history] of this.versions.entries(from)) {
-      if (!key.startsWith(prefix)) break;
+      if (!key.startsWith(orderedPrefix)) break;
       const kv = valueAt(history, revision);
       if (!kv) continue;
       if (limit > 0 && items.length >= limit) remaining++;
@@ -142,19 +146,30 @@ export class MvccKeySpace {
 
   /** Forgets every version and event below `revision`, except the values live just before it. */
   compact(revision: number): void {
-    this.versions.editAll((_key, history) => {
+    this.versions.editAll((ordered, history) => {
       const kept = retainedFrom(history, revision);
-      if (kept.length === 0) return { delete: true };
-      return kept === history ? undefined : { value: kept };
+      if (kept === history) return undefined;
+      const key = keyFromOrdered(ordered);
+      if (kept.length === 0) {
+        this.byKey.delete(key);
+        return { delete: true };
+      }
+      this.byKey.set(key, kept);
+      return { value: kept };
     });
     this.events = this.events.slice(firstEventAt(this.events, revision));
     this.#compactRevision = revision;
   }
 
   private record(key: string, version: Version): void {
-    const history = this.versions.get(key);
+    const history = this.byKey.get(key);
     if (history) history.push(version);
-    else this.versions.set(key, [version]);
+    else this.setHistory(key, [version]);
+  }
+
+  private setHistory(key: string, history: Version[]): void {
+    this.byKey.set(key, history);
+    this.versions.set(orderedKey(key), history);
   }
 }
 

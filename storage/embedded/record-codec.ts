@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { KeyValue } from '../interface.js';
 import type { KeySpaceImage, KeyWrite, RevisionWrites } from './mvcc.js';
 
@@ -26,6 +26,14 @@ interface WireSnapshotPart {
   history?: [number, WireWrites][];
   end?: true;
 }
+
+// One encoder and decoder for the process: `encode()` would build a fresh encoder, with its
+// own 2 KiB buffer, for every record (a large share of a small write's cost). Encoding
+// copies out of the shared buffer, so records never alias each other.
+const encoder = new Encoder();
+const decoder = new Decoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
+const decode = (bytes: Uint8Array): unknown => decoder.decode(bytes);
 
 const snapshotFormat = 1;
 /** Values or revisions per snapshot record: small enough to encode in a few milliseconds. */
