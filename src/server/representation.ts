@@ -54,14 +54,15 @@ export function transformList(list: ObjectList, ctx: TransformContext): unknown 
 
 /**
  * Objects are immutable once the registry hands them out (the watch cache shares them),
- * so each one's JSON is computed once and reused by every list that contains it.
+ * so each one's JSON is encoded once and its bytes reused by every list and GET that
+ * returns it. A list is then one copy of ready bytes, not a string to encode again.
  */
-const objectJson = new WeakMap<object, string>();
+const objectJson = new WeakMap<object, Buffer>();
 
-function jsonOfObject(obj: object): string {
-  let text = objectJson.get(obj);
-  if (text === undefined) objectJson.set(obj, (text = JSON.stringify(obj)));
-  return text;
+function jsonOfObject(obj: object): Buffer {
+  let bytes = objectJson.get(obj);
+  if (bytes === undefined) objectJson.set(obj, (bytes = Buffer.from(JSON.stringify(obj))));
+  return bytes;
 }
 
 function isObjectList(value: unknown): value is ObjectList {
@@ -69,11 +70,25 @@ function isObjectList(value: unknown): value is ObjectList {
   return !!v && typeof v === 'object' && Array.isArray(v.items) && typeof v.kind === 'string' && v.kind.endsWith('List') && !!v.metadata;
 }
 
-function json(value: unknown): string {
-  if (!isObjectList(value)) return JSON.stringify(value);
+/** A stored object as the registry hands it out (it carries its resourceVersion). */
+function isStoredObject(value: unknown): value is KubeObject {
+  return !!value && typeof value === 'object' && typeof (value as KubeObject).metadata?.resourceVersion === 'string' && !isObjectList(value);
+}
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
+
+function json(value: unknown): Buffer {
+  if (isStoredObject(value)) return jsonOfObject(value);
+  if (!isObjectList(value)) return Buffer.from(JSON.stringify(value));
   const { items, ...rest } = value;
-  const head = JSON.stringify(rest);
-  return `${head.slice(0, -1)},"items":[${items.map(jsonOfObject).join(',')}]}`;
+  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(rest).slice(0, -1)},"items":[`)];
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(jsonOfObject(item));
+  });
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
 }
 
 const SERIALIZE: Record<MediaChoice['serializer'], (value: unknown) => string | Buffer> = {
