@@ -5,7 +5,10 @@
 // Every request passes, in kube-apiserver's order: health probes (no credentials),
 // authentication, the max-in-flight limit, the request timeout, authorization (by path
 // for non-resource requests here, by verb and resource in serveResource), the handler.
+// Resource requests run that chain (serving/filters.ts) without express; everything
+// else is routed by express.
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -25,6 +28,7 @@ import { negotiate } from './negotiation.js';
 import { openApiRouter } from './openapi-routes.js';
 import { handleResource, requestVerb, type ServedResource, type SubresourceHandler, type Verb, type WatchSettings } from './resource-handler.js';
 import { parseResourcePath, type ResourcePath } from './resource-path.js';
+import { runFilters, type Filter } from './serving/filters.js';
 import { maxInFlight, type InFlightLimits } from './serving/in-flight.js';
 import { requestTimeout } from './serving/request-timeout.js';
 import { hardenedServerOptions } from './serving/server-options.js';
@@ -84,9 +88,11 @@ const METRIC_VERBS: Record<Verb, string> = {
   deletecollection: 'DELETECOLLECTION',
 };
 
-interface AuthedRequest extends Request {
+interface Authenticated {
   user?: UserInfo;
 }
+
+type AuthedRequest = Request & Authenticated;
 
 export class ApiServer {
   readonly metrics = new ServerMetrics();
@@ -151,10 +157,16 @@ export class ApiServer {
   /** Fills every watch cache, then listens. */
   async start(): Promise<number> {
     await Promise.all([...this.resources.values()].map((r) => r.store.cache.start()));
-    const app = this.app();
+    const filters = this.filters();
+    const app = this.app(filters);
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
+      const path = resourcePath(pathOf(req.url));
+      if (!path) return void app(req, res);
+      runFilters(filters, req, res, () => this.serveResource(req, res, path), (err) => this.fail(err, req, res));
+    };
     const { serving } = this.config;
     // Client certificates are asked for, not required: bearer tokens and the probes need none.
-    this.server = createServer({ ...serving.secureContextOptions(), requestCert: true, rejectUnauthorized: false, ...hardenedServerOptions() }, app);
+    this.server = createServer({ ...serving.secureContextOptions(), requestCert: true, rejectUnauthorized: false, ...hardenedServerOptions() }, handle);
     serving.attach(this.server);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -194,7 +206,43 @@ export class ApiServer {
     });
   }
 
-  private app(): express.Express {
+  /**
+   * What every request but a health probe passes before its handler: a log line per
+   * request, authentication, the in-flight limit and the request timeout.
+   */
+  private filters(): Filter[] {
+    const { logger, authenticator } = this.config;
+    const logRequest: Filter = (req, res, next) => {
+      const started = process.hrtime.bigint();
+      const path = req.url;
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.debug({ method: req.method, path, code: res.statusCode, ms, user: (req as Authenticated).user?.name }, 'request');
+      });
+      next();
+    };
+    const authenticate: Filter = (req, _res, next) => {
+      authenticator.authenticate(req).then((user) => {
+        if (!user) return next(errors.unauthorized('Unauthorized'));
+        (req as Authenticated).user = user;
+        next();
+      }, next);
+    };
+    return [logRequest, authenticate, maxInFlight(this.config.inFlight), requestTimeout(this.config.requestTimeoutMs)];
+  }
+
+  /** Every failure leaves as a metav1.Status; anything unexpected is a 500 that is logged. */
+  private fail(err: unknown, req: IncomingMessage, res: ServerResponse): void {
+    const status = errors.toStatus(err);
+    if (status.code >= 500) this.config.logger.error({ err, path: req.url }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(status.code, { 'Content-Type': 'application/json' }).end(JSON.stringify(status));
+  }
+
+  private app([logRequest, ...afterProbes]: Filter[]): express.Express {
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
@@ -203,16 +251,8 @@ export class ApiServer {
       const served = this.resources.get(`${kind.group}/${kind.version}/${kind.plural}`);
       return [...(served?.subresources ?? [])].map(([name, h]) => ({ name, kind: h.responseKind, verbs: Object.values(h.methods) as string[] }));
     });
-    const { logger } = this.config;
 
-    app.use((req: Request, res: Response, next: NextFunction) => {
-      const started = process.hrtime.bigint();
-      res.on('finish', () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        logger.debug({ method: req.method, path: req.originalUrl, code: res.statusCode, ms, user: (req as AuthedRequest).user?.name }, 'request');
-      });
-      next();
-    });
+    app.use(logRequest!);
 
     // Probes answer without credentials, as kube-apiserver's do. Only readiness fails
     // while draining: the process is alive, it just wants no new traffic.
@@ -225,25 +265,13 @@ export class ApiServer {
       res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : '[-]storage failed: storage is not answering\nreadyz check failed');
     });
 
+    app.use(...afterProbes);
+    // What express serves names no resource (discovery, /openapi, /version, /metrics,
+    // unknown paths): it is authorized by path. Resource requests are authorized in
+    // serveResource, where their verb is known.
     app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
       try {
-        const user = await this.config.authenticator.authenticate(req);
-        if (!user) throw errors.unauthorized('Unauthorized');
-        req.user = user;
-        next();
-      } catch (err) {
-        next(err);
-      }
-    });
-    app.use(maxInFlight(this.config.inFlight));
-    app.use(requestTimeout(this.config.requestTimeoutMs));
-    // Everything that names no resource (discovery, /openapi, /version, /metrics, unknown
-    // paths) is authorized by path here; resource requests in serveResource, where their
-    // verb is known.
-    app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
-      try {
-        const { pathname } = new URL(req.originalUrl, 'https://localhost');
-        if (!resourcePath(pathname)) await this.authorize(nonResourceAttributes(req.user!, req.method, pathname));
+        await this.authorize(nonResourceAttributes(req.user!, req.method, pathOf(req.originalUrl)));
         next();
       } catch (err) {
         next(err);
@@ -279,36 +307,21 @@ export class ApiServer {
       res.json(doc);
     });
 
-    app.use('/apis', (req: AuthedRequest, res: Response, next: NextFunction) => {
-      this.serveResource(req, res).catch(next);
-    });
-
     app.use((req: Request, _res: Response, next: NextFunction) => {
       next(errors.notFound({ group: '', resource: '' }, req.path));
     });
-
-    // Every failure leaves as a metav1.Status; anything unexpected is a 500 that is logged.
-    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-      const status = errors.toStatus(err);
-      if (status.code >= 500) logger.error({ err, path: req.originalUrl }, 'request failed');
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      res.status(status.code).type('application/json').send(JSON.stringify(status));
-    });
+    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.fail(err, req, res));
     return app;
   }
 
-  private async serveResource(req: AuthedRequest, res: Response): Promise<void> {
-    const url = new URL(req.originalUrl, 'https://localhost');
-    const path = resourcePath(url.pathname);
-    if (!path) throw errors.notFound({ group: '', resource: '' }, url.pathname);
+  private async serveResource(req: IncomingMessage & Authenticated, res: ServerResponse, path: ResourcePath): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
     const served = this.resources.get(`${path.group}/${path.version}/${path.resource}`);
     if (!served) throw errors.notFound({ group: path.group, resource: path.resource }, path.name ?? '');
     const custom = path.subresource ? served.subresources.get(path.subresource) : undefined;
-    const verb = requestVerb(req.method, path, url.searchParams, custom);
-    if (!verb) throw errors.methodNotSupported({ group: path.group, resource: path.resource }, req.method);
+    const method = req.method ?? 'GET';
+    const verb = requestVerb(method, path, url.searchParams, custom);
+    if (!verb) throw errors.methodNotSupported({ group: path.group, resource: path.resource }, method);
     await this.authorize({
       user: req.user!,
       verb,
@@ -345,6 +358,10 @@ export class ApiServer {
     const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref());
     return Promise.race([this.config.storage.currentRevision().then(() => true, () => false), timeout]);
   }
+}
+
+function pathOf(url: string | undefined): string {
+  return new URL(url ?? '/', 'https://localhost').pathname;
 }
 
 /** The resource a URL names, or null for discovery and other non-resource paths (and for malformed escapes). */
