@@ -32,5 +32,20 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 export function deepCopy<T>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+// Objects here are JSON documents: a plain recursive copy is several times faster than
+// structuredClone, which serializes through V8's general clone algorithm.
+function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = copyJson((value as Record<string, unknown>)[key]);
+    // A "__proto__" member (JSON.parse makes it an own property) must stay data.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
+    else copy[key] = field;
+  }
+  return copy;
 }

@@ -1,5 +1,6 @@
 // JSON Merge Patch (RFC 7386, `application/merge-patch+json`): objects merge key by
 // key, `null` removes a key, anything else (arrays included) replaces the target value.
+import { deepCopy } from '../api/object.js';
 import { badRequest } from '../meta/status.js';
 import { isJsonObject, setKey, type JsonObject, type JsonValue } from './json.js';
 
@@ -8,7 +9,7 @@ export function applyMergePatch(doc: unknown, patch: unknown): JsonObject {
   // The RFC lets a non-object patch replace the whole document, but an API object can
   // only be patched into another object.
   if (!isJsonObject(patch)) throw badRequest('a merge patch must be a JSON object');
-  const result = structuredClone(isJsonObject(doc) ? doc : {});
+  const result = deepCopy(isJsonObject(doc) ? doc : {});
   mergeInto(result, patch);
   return result;
 }
@@ -22,7 +23,7 @@ function mergeInto(target: JsonObject, patch: JsonObject): void {
       mergeInto(child, value);
       setKey(target, key, child);
     } else {
-      setKey(target, key, structuredClone(value) as JsonValue);
+      setKey(target, key, deepCopy(value) as JsonValue);
     }
   }
 }

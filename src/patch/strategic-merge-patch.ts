@@ -11,6 +11,7 @@
 // `$setElementOrder`) keep the patch's order, elements only the live object has keep
 // theirs, and the two runs are interleaved by live position. A patch that only adds
 // elements therefore puts them first, as kubectl users see with kube-apiserver.
+import { deepCopy } from '../api/object.js';
 import { badRequest } from '../meta/status.js';
 import { identityOf, isJsonObject, setKey, type JsonObject, type JsonValue } from './json.js';
 import { fieldSchema, listStrategy, replacesMap, withObjectMeta, type PatchSchema } from './patch-schema.js';
@@ -27,8 +28,8 @@ const SET_ELEMENT_ORDER = '$setElementOrder/';
 export function applyStrategicMergePatch(doc: unknown, patch: unknown, schema: PatchSchema | undefined): JsonObject {
   if (!isJsonObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
   // Cloning once up front lets everything below reuse subtrees without aliasing the caller's values.
-  const original = structuredClone(isJsonObject(doc) ? doc : {});
-  return mergeObject(original, structuredClone(patch), withObjectMeta(schema), '');
+  const original = deepCopy(isJsonObject(doc) ? doc : {});
+  return mergeObject(original, deepCopy(patch), withObjectMeta(schema), '');
 }
 
 function mergeValue(original: JsonValue | undefined, patch: JsonValue, schema: PatchSchema | undefined, path: string, order?: JsonValue[]): JsonValue {

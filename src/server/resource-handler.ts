@@ -3,7 +3,7 @@
 // kind by name.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldValidation } from '../admission/types.js';
-import type { KubeObject } from '../api/object.js';
+import { deepCopy, type KubeObject } from '../api/object.js';
 import { parseFieldSelector } from '../meta/fields.js';
 import { parseLabelSelector } from '../meta/labels.js';
 import * as errors from '../meta/status.js';
@@ -139,7 +139,7 @@ export async function handleResource(
       const body = object as KubeObject;
       const warnings = duplicateFieldWarnings(duplicateFields, opts.fieldValidation!);
       const result = await store.update(
-        { namespace: ns, name: path.name!, subresource: path.subresource, mutate: () => structuredClone(body), retryOnConflict: !body.metadata?.resourceVersion },
+        { namespace: ns, name: path.name!, subresource: path.subresource, mutate: () => deepCopy(body), retryOnConflict: !body.metadata?.resourceVersion },
         opts,
       );
       return send(res, 200, transformObject(result.object, ctx), choice, [...warnings, ...result.warnings]);
