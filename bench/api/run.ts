@@ -10,7 +10,7 @@
 // as ours, so the ratio measures our request path, not TLS. The same bare server storing
 // each POST with one etcd put shows the ceiling of the creates ratio on this machine: a
 // server that does nothing else per create.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -108,8 +108,10 @@ async function startBareServer(dataDir: string, body: Buffer, etcdEndpoint?: str
 }
 
 async function main(): Promise<void> {
+  // What ships: the compiled server, as `npm start` runs it.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const etcd = await startEtcd();
-  const server = await startApiServer({ backend: 'etcd', etcd });
+  const server = await startApiServer({ backend: 'etcd', etcd, code: 'dist' });
   const creds = await readCreds(server.kubeconfig);
   const api = client(server.port, creds);
   const raw = new Etcd3({ hosts: etcd.endpoint });

@@ -74,7 +74,7 @@ export interface WatchCollector {
 const ROOT = resolve(import.meta.dirname, '../..');
 // The server runs in ONE process (node with tsx's loader, not the tsx wrapper that forks
 // a child), so that kill() really is a crash of the server and not of a wrapper.
-const NODE_ARGS = ['--import', 'tsx', 'src/cli/apiserver.ts'];
+const NODE_ARGS = { source: ['--import', 'tsx', 'src/cli/apiserver.ts'], dist: ['dist/src/cli/apiserver.js'] };
 const MAX_OUTPUT_CHARS = 200_000;
 
 interface Credentials {
@@ -95,6 +95,11 @@ export interface StartOptions {
    * and `watch` have no credentials (nor the server's CA) to use.
    */
   kubeconfig?: boolean;
+  /**
+   * 'dist' runs the compiled command as `npm start` does (benchmarks measure what ships;
+   * the caller builds first); tests run the sources, 'source', the default.
+   */
+  code?: 'source' | 'dist';
 }
 
 export async function startApiServer(opts: StartOptions = { backend: 'embedded' }): Promise<RunningApiServer> {
@@ -121,7 +126,7 @@ export async function startApiServer(opts: StartOptions = { backend: 'embedded' 
     });
   const launch = async (): Promise<void> => {
     const launchArgs = port ? args.map((a, i) => (args[i - 1] === '--secure-port' ? String(port) : a)) : args;
-    child = spawn(process.execPath, [...NODE_ARGS, ...launchArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...NODE_ARGS[opts.code ?? 'source'], ...launchArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let startup: string | null = '';
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`apiserver did not start:\n${startup}`)), 60_000);
