@@ -34,17 +34,19 @@ function walk(before: unknown, after: unknown, schema: Schema, path: Path, chang
   if (structure.kind === 'map') {
     const b = isJsonObject(before) ? before : {};
     const a = isJsonObject(after) ? after : {};
-    for (const name of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    const member = (name: string) => {
       const [was, is] = [ownValue(b, name), ownValue(a, name)];
-      if (was === undefined && is === undefined) continue;
+      if (was === undefined && is === undefined) return;
       const field = fieldOf(structure.schema, name);
       walk(was, is, field.schema, [...path, field.element], changes);
-    }
+    };
+    for (const name of Object.keys(b)) member(name);
+    for (const name of Object.keys(a)) if (!Object.hasOwn(b, name)) member(name);
     return;
   }
   const b = Array.isArray(before) ? indexItems(before, structure)! : new Map<string, unknown>();
   const a = Array.isArray(after) ? indexItems(after, structure)! : new Map<string, unknown>();
-  for (const element of new Set([...b.keys(), ...a.keys()])) {
-    walk(b.get(element), a.get(element), structure.itemSchema, [...path, element], changes);
-  }
+  const item = (element: string) => walk(b.get(element), a.get(element), structure.itemSchema, [...path, element], changes);
+  for (const element of b.keys()) item(element);
+  for (const element of a.keys()) if (!b.has(element)) item(element);
 }

@@ -110,7 +110,8 @@ export class FieldSet {
     const out: Record<string, unknown> = {};
     for (const element of this.sortedElements()) {
       const child = this.children.get(element)!;
-      out[element] = child.children.size === 0 ? {} : { ...(child.member && { '.': {} }), ...child.toFieldsV1() };
+      if (child.children.size === 0) out[element] = {};
+      else out[element] = child.member ? { '.': {}, ...child.toFieldsV1() } : child.toFieldsV1();
     }
     return out;
   }
@@ -134,10 +135,11 @@ export class FieldSet {
   private static combine(a: FieldSet | undefined, b: FieldSet | undefined, member: (a: boolean, b: boolean) => boolean): FieldSet {
     const out = new FieldSet();
     out.member = member(a?.member ?? false, b?.member ?? false);
-    for (const element of new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])])) {
-      const child = FieldSet.combine(a?.children.get(element), b?.children.get(element), member);
+    const keep = (element: string, child: FieldSet) => {
       if (!child.empty) out.children.set(element, child);
-    }
+    };
+    if (a) for (const [element, child] of a.children) keep(element, FieldSet.combine(child, b?.children.get(element), member));
+    if (b) for (const [element, child] of b.children) if (!a?.children.has(element)) keep(element, FieldSet.combine(undefined, child, member));
     return out;
   }
 }
