@@ -360,8 +360,13 @@ export class ApiServer {
   }
 }
 
+/** The path a request names; a target no URL parser accepts names no resource either. */
 function pathOf(url: string | undefined): string {
-  return new URL(url ?? '/', 'https://localhost').pathname;
+  try {
+    return new URL(url ?? '/', 'https://localhost').pathname;
+  } catch {
+    return url ?? '/';
+  }
 }
 
 /** The resource a URL names, or null for discovery and other non-resource paths (and for malformed escapes). */
