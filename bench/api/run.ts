@@ -10,21 +10,21 @@
 // as ours, so the ratio measures our request path, not TLS. The same bare server storing
 // each POST with one etcd put shows the ceiling of the creates ratio on this machine: a
 // server that does nothing else per create.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { parse as parseYaml } from 'yaml';
 import { startApiServer } from '../../test/support/apiserver.js';
 import { startEtcd } from '../../test/support/etcd.js';
+import { buildShipped, ROOT } from '../shipped.js';
 
 const CLIENTS = 32;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const LIST_SIZE = Number(process.env.BENCH_LIST_SIZE ?? 10_000);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
-const ROOT = resolve(import.meta.dirname, '../..');
 
 interface Client {
   call(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: Buffer }>;
@@ -109,7 +109,7 @@ async function startBareServer(dataDir: string, body: Buffer, etcdEndpoint?: str
 
 async function main(): Promise<void> {
   // What ships: the compiled server, as `npm start` runs it.
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  buildShipped();
   const etcd = await startEtcd();
   const server = await startApiServer({ backend: 'etcd', etcd, code: 'dist' });
   const creds = await readCreds(server.kubeconfig);

@@ -12,14 +12,17 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedStorage } from '../../storage/embedded/index.js';
-import { EtcdStorage } from '../../storage/etcd.js';
 import type { Storage, TxnOp } from '../../storage/interface.js';
-import { Ipam } from '../../src/ipam/ipam.js';
-import { addressKey, ownerKey } from '../../src/ipam/keys.js';
-import { Network } from '../../src/ipam/network.js';
-import { encodeRecord, timestamp } from '../../src/ipam/records.js';
 import { startEtcd } from '../../test/support/etcd.js';
+import { shipped } from '../shipped.js';
+
+const { EmbeddedStorage } = await shipped<typeof import('../../storage/embedded/index.js')>('storage/embedded/index.js');
+const { EtcdStorage } = await shipped<typeof import('../../storage/etcd.js')>('storage/etcd.js');
+const { Ipam } = await shipped<typeof import('../../src/ipam/ipam.js')>('src/ipam/ipam.js');
+const { addressKey, ownerKey } = await shipped<typeof import('../../src/ipam/keys.js')>('src/ipam/keys.js');
+const { Network } = await shipped<typeof import('../../src/ipam/network.js')>('src/ipam/network.js');
+const { encodeRecord, timestamp } = await shipped<typeof import('../../src/ipam/records.js')>('src/ipam/records.js');
+type Network = NonNullable<ReturnType<typeof Network.parse>>;
 
 const CLIENTS = 32;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);

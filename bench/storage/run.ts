@@ -10,10 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { EmbeddedStorage } from '../../storage/embedded/index.js';
-import { EtcdStorage } from '../../storage/etcd.js';
 import type { Storage } from '../../storage/interface.js';
 import { startEtcd } from '../../test/support/etcd.js';
+import { shipped } from '../shipped.js';
+
+const { EmbeddedStorage } = await shipped<typeof import('../../storage/embedded/index.js')>('storage/embedded/index.js');
+const { EtcdStorage } = await shipped<typeof import('../../storage/etcd.js')>('storage/etcd.js');
 
 const CLIENTS = 32;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
