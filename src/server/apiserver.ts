@@ -159,10 +159,11 @@ export class ApiServer {
     await Promise.all([...this.resources.values()].map((r) => r.store.cache.start()));
     const filters = this.filters();
     const app = this.app(filters);
+    const chain = [filters.logRequest, ...filters.guards];
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       const path = resourcePath(pathOf(req.url));
       if (!path) return void app(req, res);
-      runFilters(filters, req, res, () => this.serveResource(req, res, path), (err) => this.fail(err, req, res));
+      runFilters(chain, req, res, () => this.serveResource(req, res, path), (err) => this.fail(err, req, res));
     };
     const { serving } = this.config;
     // Client certificates are asked for, not required: bearer tokens and the probes need none.
@@ -207,10 +208,10 @@ export class ApiServer {
   }
 
   /**
-   * What every request but a health probe passes before its handler: a log line per
-   * request, authentication, the in-flight limit and the request timeout.
+   * What requests pass before their handler: a log line for every request; then, for all
+   * but the health probes, the guards: authentication, the in-flight limit, the timeout.
    */
-  private filters(): Filter[] {
+  private filters(): { logRequest: Filter; guards: Filter[] } {
     const { logger, authenticator } = this.config;
     const logRequest: Filter = (req, res, next) => {
       const started = process.hrtime.bigint();
@@ -228,7 +229,7 @@ export class ApiServer {
         next();
       }, next);
     };
-    return [logRequest, authenticate, maxInFlight(this.config.inFlight), requestTimeout(this.config.requestTimeoutMs)];
+    return { logRequest, guards: [authenticate, maxInFlight(this.config.inFlight), requestTimeout(this.config.requestTimeoutMs)] };
   }
 
   /** Every failure leaves as a metav1.Status; anything unexpected is a 500 that is logged. */
@@ -242,7 +243,7 @@ export class ApiServer {
     res.writeHead(status.code, { 'Content-Type': 'application/json' }).end(JSON.stringify(status));
   }
 
-  private app([logRequest, ...afterProbes]: Filter[]): express.Express {
+  private app({ logRequest, guards }: { logRequest: Filter; guards: Filter[] }): express.Express {
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
@@ -252,7 +253,7 @@ export class ApiServer {
       return [...(served?.subresources ?? [])].map(([name, h]) => ({ name, kind: h.responseKind, verbs: Object.values(h.methods) as string[] }));
     });
 
-    app.use(logRequest!);
+    app.use(logRequest);
 
     // Probes answer without credentials, as kube-apiserver's do. Only readiness fails
     // while draining: the process is alive, it just wants no new traffic.
@@ -265,7 +266,7 @@ export class ApiServer {
       res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : '[-]storage failed: storage is not answering\nreadyz check failed');
     });
 
-    app.use(...afterProbes);
+    app.use(...guards);
     // What express serves names no resource (discovery, /openapi, /version, /metrics,
     // unknown paths): it is authorized by path. Resource requests are authorized in
     // serveResource, where their verb is known.
