@@ -12,44 +12,18 @@
 // server that does nothing else per create.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { parse as parseYaml } from 'yaml';
 import { startApiServer } from '../../test/support/apiserver.js';
 import { startEtcd } from '../../test/support/etcd.js';
+import { client, readCreds, router } from '../https-client.js';
 import { buildShipped, ROOT } from '../shipped.js';
 
 const CLIENTS = 32;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const LIST_SIZE = Number(process.env.BENCH_LIST_SIZE ?? 10_000);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
-
-interface Client {
-  call(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: Buffer }>;
-  agent: Agent;
-}
-
-function client(port: number, creds: { ca: string; cert: string; key: string }, maxSockets = CLIENTS): Client {
-  const agent = new Agent({ keepAlive: true, maxSockets, ca: creds.ca, cert: creds.cert, key: creds.key });
-  return {
-    agent,
-    call: (method, path, body, headers = {}) =>
-      new Promise((res, rej) => {
-        const req = request(
-          { host: '127.0.0.1', port, method, path, agent, headers: { 'Content-Type': 'application/json', ...headers } },
-          (r) => {
-            const chunks: Buffer[] = [];
-            r.on('data', (c: Buffer) => chunks.push(c));
-            r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          },
-        );
-        req.on('error', rej);
-        req.end(body);
-      }),
-  };
-}
 
 async function throughput(op: (i: number) => Promise<unknown>): Promise<number> {
   let count = 0;
@@ -70,31 +44,6 @@ const percentile = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
-function router(name: string, namespace: string): string {
-  return JSON.stringify({
-    apiVersion: 'bgp.miloapis.com/v1alpha1',
-    kind: 'BGPRouter',
-    metadata: { name, namespace, labels: { bench: 'api' } },
-    spec: {
-      targetRef: { kind: 'Node', name: `node-${name}` },
-      localASN: 65001,
-      routerID: '10.0.0.1',
-      roles: ['fabric'],
-      addressFamilies: [{ afi: 'ipv4', safi: 'unicast' }, { afi: 'ipv6', safi: 'unicast' }],
-    },
-  });
-}
-
-async function readCreds(kubeconfig: string): Promise<{ ca: string; cert: string; key: string }> {
-  const doc = parseYaml(await readFile(kubeconfig, 'utf8'));
-  const b64 = (s: string): string => Buffer.from(s, 'base64').toString();
-  return {
-    ca: b64(doc.clusters[0].cluster['certificate-authority-data']),
-    cert: b64(doc.users[0].user['client-certificate-data']),
-    key: b64(doc.users[0].user['client-key-data']),
-  };
-}
-
 /**
  * The anchor: a bare node:https server, in its own process like ours, returning fixed
  * bytes; with `etcdEndpoint`, storing each POST body with one etcd put first.
@@ -113,7 +62,7 @@ async function main(): Promise<void> {
   const etcd = await startEtcd();
   const server = await startApiServer({ backend: 'etcd', etcd, code: 'dist' });
   const creds = await readCreds(server.kubeconfig);
-  const api = client(server.port, creds);
+  const api = client(server.port, creds, CLIENTS);
   const raw = new Etcd3({ hosts: etcd.endpoint });
   const base = '/apis/bgp.miloapis.com/v1alpha1/namespaces';
   try {
@@ -128,7 +77,7 @@ async function main(): Promise<void> {
       created++;
     });
     const storingBare = await startBareServer(server.dataDir, Buffer.from('{}'), etcd.endpoint);
-    const storingClient = client(storingBare.port, creds);
+    const storingClient = client(storingBare.port, creds, CLIENTS);
     const bareCreatesPerSec = await throughput(async (i) => {
       const res = await storingClient.call('POST', `${base}/create/bgprouters`, router(`r-${i}`, 'create'));
       if (res.status !== 201) throw new Error(`the bare server answered ${res.status}: ${res.body}`);
@@ -140,7 +89,7 @@ async function main(): Promise<void> {
     const getPath = `${base}/create/bgprouters/r-0`;
     const one = await api.call('GET', getPath);
     const bare = await startBareServer(server.dataDir, one.body);
-    const bareClient = client(bare.port, creds);
+    const bareClient = client(bare.port, creds, CLIENTS);
     const bareGets = await throughput(() => bareClient.call('GET', getPath));
     const gets = await throughput(() => api.call('GET', getPath));
     bare.stop();

@@ -1,19 +1,25 @@
-// bench/ipam: what address allocation costs over the storage it runs on, and whether it
-// slows down as a VPC fills up, measured in one run on this machine, on both backends.
+// bench/ipam: what address allocation costs, and whether it slows down as a VPC fills up,
+// measured in one run on this machine: as users see it, through the API server, and
+// beneath it, over each storage backend.
 //
+// Through the API server (etcd backend, the compiled server):
+//   POST vpcs/NAME/allocate per s ÷ POST bgprouters per s   (target ≥ 0.8; a plain create)
+// Over storage, IPAM alone, per backend:
 //   allocations/s ÷ plain creates/s        (target ≥ 0.8; anchor: one create-if-absent per op)
 //   allocations/s ÷ bare two-key txns/s    (the same writes without IPAM: IPAM's own share)
 //   time per allocation at 90 % ÷ at 10 %  (target ≤ 1.2; the free-address search must not scan)
 //
-// Throughput: 32 concurrent clients in a closed loop, creating, allocating or writing bare
-// transactions in alternating slices. Fullness: two VPCs, one 10 % and one 90 % full, allocated
-// from in alternation by one client. Both ways, what is compared sees the same machine.
+// Throughput: 32 concurrent clients in a closed loop, alternating between what is compared
+// in short slices. Fullness: two VPCs, one 10 % and one 90 % full, allocated from in
+// alternation by one client. Both ways, what is compared sees the same machine.
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage, TxnOp } from '../../storage/interface.js';
-import { startEtcd } from '../../test/support/etcd.js';
+import { startApiServer } from '../../test/support/apiserver.js';
+import { startEtcd, type RunningEtcd } from '../../test/support/etcd.js';
+import { client, readCreds, router } from '../https-client.js';
 import { shipped } from '../shipped.js';
 
 const { EmbeddedStorage } = await shipped<typeof import('../../storage/embedded/index.js')>('storage/embedded/index.js');
@@ -136,6 +142,35 @@ async function measure(name: string, storage: Storage): Promise<{ throughputRati
   }
 }
 
+/** Allocations and plain creates as clients make them: HTTPS requests to the compiled server. */
+async function measureApi(etcd: RunningEtcd): Promise<number> {
+  const server = await startApiServer({ backend: 'etcd', etcd, code: 'dist' });
+  const api = client(server.port, await readCreds(server.kubeconfig), CLIENTS);
+  const expect = async (call: Promise<{ status: number; body: Buffer }>, status: number) => {
+    const res = await call;
+    if (res.status !== status) throw new Error(`answered ${res.status}, not ${status}: ${res.body}`);
+  };
+  const vpcs = '/apis/vpc.miloapis.com/v1alpha1/namespaces/bench/vpcs';
+  try {
+    const vpcBody = { apiVersion: 'vpc.miloapis.com/v1alpha1', kind: 'VPC', metadata: { name: 'api' }, spec: { networks: ['10.0.0.0/8'] } };
+    await expect(api.call('POST', vpcs, JSON.stringify(vpcBody)), 201);
+    const rates = await alternating({
+      creates: (i) => expect(api.call('POST', '/apis/bgp.miloapis.com/v1alpha1/namespaces/bench/bgprouters', router(`r-${i}`, 'bench')), 201),
+      allocations: (i) => {
+        const body = { apiVersion: 'vpc.miloapis.com/v1alpha1', kind: 'AddressAllocation', spec: { owner: `VirtualMachine/api-${i}` } };
+        return expect(api.call('POST', `${vpcs}/api/allocate`, JSON.stringify(body)), 201);
+      },
+    });
+    console.log('through the API server (etcd)');
+    console.log(`  POST bgprouters/s                      ${rates.creates.toFixed(0).padStart(8)}`);
+    console.log(`  POST vpcs/api/allocate/s               ${rates.allocations.toFixed(0).padStart(8)}`);
+    return rates.allocations / rates.creates;
+  } finally {
+    api.agent.destroy();
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const etcd = await startEtcd();
   const dir = await mkdtemp(join(tmpdir(), 'bench-ipam-'));
@@ -143,8 +178,10 @@ async function main(): Promise<void> {
   const embedded = await EmbeddedStorage.open(dir);
   try {
     console.log(`ipam benchmark: ${CLIENTS} concurrent clients for ${DURATION_MS} ms, ${FULLNESS_SAMPLES} allocations per fullness\n`);
+    const apiRatio = await measureApi(etcd);
     const results = { etcd: await measure('etcd', viaEtcd), embedded: await measure('embedded', embedded) };
     console.log('');
+    console.log(`API       allocate/s ÷ plain creates/s          ${apiRatio.toFixed(2)}   (target ≥ 0.8)`);
     for (const [name, r] of Object.entries(results)) {
       console.log(`${name.padEnd(9)} allocations/s ÷ plain creates/s          ${r.throughputRatio.toFixed(2)}   (target ≥ 0.8)`);
       console.log(`${name.padEnd(9)} allocations/s ÷ bare two-key txns/s      ${r.overheadRatio.toFixed(2)}   (IPAM's own share of the cost)`);
