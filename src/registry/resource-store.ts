@@ -249,7 +249,7 @@ export class ResourceStore {
       try {
         const key = this.keys.key(namespace, owned.metadata.name!);
         const kv = await this.commit({ type: 'create', key, value: encodeObject(owned) }, { next: owned });
-        return { object: decodeObject(kv!), warnings };
+        return { object: stored(owned, kv!), warnings };
       } catch (err) {
         if (!(err instanceof KeyExistsError)) throw err;
         if (!generated || attempt >= 7) throw errors.alreadyExists(this.resource, obj.metadata.name!);
@@ -294,7 +294,7 @@ export class ResourceStore {
           return { object: next, warnings };
         }
         const written = await this.commit({ type: 'update', key, value: encodeObject(next), expectedModRevision: kv.modRevision }, { old: current, next });
-        return { object: decodeObject(written!), warnings };
+        return { object: stored(next, written!), warnings };
       } catch (err) {
         const raced = err instanceof ConflictError || err instanceof NotFoundError;
         if (!raced) throw err;
@@ -326,7 +326,7 @@ export class ResourceStore {
         marked.metadata.finalizers = finalizers;
         if (opts.dryRun) return { object: marked, deleted: false };
         const written = await this.storage.update(key, encodeObject(marked), kv.modRevision);
-        return { object: decodeObject(written), deleted: false };
+        return { object: stored(marked, written), deleted: false };
       } catch (err) {
         if (err instanceof NotFoundError) throw errors.notFound(this.resource, name);
         if (!(err instanceof ConflictError)) throw err;
@@ -534,6 +534,11 @@ export class ResourceStore {
       );
     }
   }
+}
+
+/** The object just written, as storage holds it: our own copy with its new resourceVersion (no need to parse the bytes back). */
+function stored(written: KubeObject, kv: KeyValue): KubeObject {
+  return { ...written, metadata: { ...written.metadata, resourceVersion: String(kv.modRevision) } };
 }
 
 function generateName(prefix: string): string {
