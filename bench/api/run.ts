@@ -105,9 +105,15 @@ async function main(): Promise<void> {
         }
       }),
     );
-    const listTimes = async (query: string): Promise<number> => {
+    // Lists of an unchanged collection reuse its serialized items; `afterChange` changes
+    // one object before each list, so that every list serializes the collection anew.
+    const listTimes = async (query: string, afterChange = false): Promise<number> => {
       const times: number[] = [];
       for (let i = 0; i < 15; i++) {
+        if (afterChange) {
+          const patch = JSON.stringify({ metadata: { annotations: { listed: String(i) } } });
+          await api.call('PATCH', `${base}/list/bgprouters/l-${i}`, patch, { 'Content-Type': 'application/merge-patch+json' });
+        }
         const t = performance.now();
         const res = await api.call('GET', `${base}/list/bgprouters${query}`);
         times.push(performance.now() - t);
@@ -117,7 +123,10 @@ async function main(): Promise<void> {
     };
     const listStorage = await listTimes('');
     const listCache = await listTimes('?resourceVersion=0');
-    console.log(`LIST of ${made} objects p50: ${listStorage.toFixed(1)} ms consistent (resourceVersion ""), ${listCache.toFixed(1)} ms any state (resourceVersion 0)`);
+    const listChanged = await listTimes('', true);
+    console.log(
+      `LIST of ${made} objects p50: ${listStorage.toFixed(1)} ms consistent (resourceVersion ""), ${listCache.toFixed(1)} ms any state (resourceVersion 0), ${listChanged.toFixed(1)} ms consistent after a change`,
+    );
 
     const watchAgent = client(server.port, creds, WATCHERS + 10);
     const latencies: number[] = [];
@@ -169,7 +178,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`creates/s ÷ raw etcd puts/s          ${(createsPerSec / putsPerSec).toFixed(2)}   (target ≥ 0.6; a bare node:https server with one put per POST: ${(bareCreatesPerSec / putsPerSec).toFixed(2)})`);
     console.log(`GET/s ÷ bare node:https GET/s        ${(gets / bareGets).toFixed(2)}   (target ≥ 0.5)`);
-    console.log(`LIST ${LIST_SIZE} p50 ("" / 0)           ${listStorage.toFixed(1)} / ${listCache.toFixed(1)} ms   (target ≤ 50 ms)`);
+    console.log(`LIST ${LIST_SIZE} p50 ("" / 0 / changed) ${listStorage.toFixed(1)} / ${listCache.toFixed(1)} / ${listChanged.toFixed(1)} ms   (target ≤ 50 ms)`);
     console.log(`watch event→delivery p99             ${p99.toFixed(1)} ms   (target ≤ 100 ms)`);
   } finally {
     api.agent.destroy();

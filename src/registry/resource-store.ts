@@ -381,7 +381,8 @@ export class ResourceStore {
       }
       await this.cache.start();
       const { items, revision } = this.cache.list(prefix);
-      return this.listResult(items.filter((o) => req.filter.matches(o)), revision);
+      // Unfiltered, the cache's own (shared, immutable) array: its serialized form is reused.
+      return this.listResult(req.filter.empty ? items : items.filter((o) => req.filter.matches(o)), revision);
     }
     return this.listFromStorage(req, prefix, exact ? rv : 0, prefix);
   }

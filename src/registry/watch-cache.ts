@@ -1,7 +1,7 @@
 // One per resource, like kube-apiserver's cacher: a single storage watch feeds an
 // in-memory copy of every object and a window of recent events, from which lists and
 // any number of watches are served. Objects handed out are shared and must be treated
-// as immutable.
+// as immutable, and so must the arrays lists hand out.
 import type { Storage, Watch, WatchEvent } from '../../storage/interface.js';
 import { CompactedError } from '../../storage/interface.js';
 import type { KubeObject } from '../api/object.js';
@@ -46,6 +46,13 @@ export interface WatchCacheOptions {
 export class WatchCache {
   private readonly objects = new Map<string, KubeObject>();
   private sortedKeys: string[] | null = null;
+  /** Bumped by every change: a list taken at the same generation holds the same objects. */
+  private generation = 0;
+  /**
+   * The last list handed out. Asked again before anything changed, the cache hands out the
+   * same array, so that what was made of it (its serialized form) can be reused too.
+   */
+  private lastList: { prefix: string; generation: number; items: KubeObject[] } | null = null;
   private readonly history: CacheEvent[] = [];
   private readonly historySize: number;
   /** Watches may resume from any revision ≥ this one. */
@@ -83,6 +90,7 @@ export class WatchCache {
   private async initialize(): Promise<void> {
     this.objects.clear();
     this.sortedKeys = null;
+    this.generation++;
     this.history.length = 0;
     let revision = 0;
     let startKey: string | undefined;
@@ -93,6 +101,7 @@ export class WatchCache {
       if (!page.more || page.items.length === 0) break;
       startKey = page.items[page.items.length - 1]!.key + '\0';
     }
+    this.generation++;
     this.revision = revision;
     this.oldestResumable = revision;
     this.storageWatch = this.storage.watch(this.prefix, revision, {
@@ -122,6 +131,7 @@ export class WatchCache {
   }
 
   private apply(event: WatchEvent): void {
+    this.generation++;
     const key = event.kv.key;
     const prev = this.objects.get(key);
     let cacheEvent: CacheEvent;
@@ -195,11 +205,14 @@ export class WatchCache {
 
   /** Every cached object under `prefix`, in key order, and the revision they reflect. */
   list(prefix: string): { items: KubeObject[]; revision: number } {
+    const last = this.lastList;
+    if (last?.prefix === prefix && last.generation === this.generation) return { items: last.items, revision: this.revision };
     this.sortedKeys ??= [...this.objects.keys()].sort();
     const items: KubeObject[] = [];
     for (const key of this.sortedKeys) {
       if (key.startsWith(prefix)) items.push(this.objects.get(key)!);
     }
+    this.lastList = { prefix, generation: this.generation, items };
     return { items, revision: this.revision };
   }
 

@@ -55,13 +55,31 @@ export function transformList(list: ObjectList, ctx: TransformContext): unknown 
 /**
  * Objects are immutable once the registry hands them out (the watch cache shares them),
  * so each one's JSON is encoded once and its bytes reused by every list and GET that
- * returns it. A list is then one copy of ready bytes, not a string to encode again.
+ * returns it; and so are the arrays of a list, so a list of an unchanged collection
+ * reuses its items' bytes whole. A list goes out as a few large buffers, never as a
+ * string to encode again.
  */
 const objectJson = new WeakMap<object, Buffer>();
+const itemsJson = new WeakMap<readonly object[], Buffer>();
 
 function jsonOfObject(obj: object): Buffer {
   let bytes = objectJson.get(obj);
   if (bytes === undefined) objectJson.set(obj, (bytes = Buffer.from(JSON.stringify(obj))));
+  return bytes;
+}
+
+const COMMA = Buffer.from(',');
+
+function jsonOfItems(items: readonly object[]): Buffer {
+  let bytes = itemsJson.get(items);
+  if (bytes === undefined) {
+    const parts: Buffer[] = [];
+    items.forEach((item, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(jsonOfObject(item));
+    });
+    itemsJson.set(items, (bytes = Buffer.concat(parts)));
+  }
   return bytes;
 }
 
@@ -75,28 +93,24 @@ function isStoredObject(value: unknown): value is KubeObject {
   return !!value && typeof value === 'object' && typeof (value as KubeObject).metadata?.resourceVersion === 'string' && !isObjectList(value);
 }
 
-const COMMA = Buffer.from(',');
 const LIST_END = Buffer.from(']}');
 
-function json(value: unknown): Buffer {
+/** The bytes of a response body, in order: one buffer, or a list's head, items and end. */
+export type Body = string | Buffer | Buffer[];
+
+function json(value: unknown): Body {
   if (isStoredObject(value)) return jsonOfObject(value);
   if (!isObjectList(value)) return Buffer.from(JSON.stringify(value));
   const { items, ...rest } = value;
-  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(rest).slice(0, -1)},"items":[`)];
-  items.forEach((item, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(jsonOfObject(item));
-  });
-  parts.push(LIST_END);
-  return Buffer.concat(parts);
+  return [Buffer.from(`${JSON.stringify(rest).slice(0, -1)},"items":[`), jsonOfItems(items), LIST_END];
 }
 
-const SERIALIZE: Record<MediaChoice['serializer'], (value: unknown) => string | Buffer> = {
+const SERIALIZE: Record<MediaChoice['serializer'], (value: unknown) => Body> = {
   json,
   yaml: (value) => toYaml(value),
   protobuf: (value) => encodeEnvelope(value as object),
 };
 
-export function serialize(value: unknown, choice: MediaChoice): string | Buffer {
+export function serialize(value: unknown, choice: MediaChoice): Body {
   return SERIALIZE[choice.serializer](value);
 }

@@ -244,7 +244,10 @@ export function send(res: ServerResponse, code: number, value: unknown, choice: 
   const headers: Record<string, string | string[]> = { 'Content-Type': choice.contentType, 'Cache-Control': 'no-cache, private' };
   if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(code, headers);
-  res.end(body);
+  if (!Array.isArray(body)) return void res.end(body);
+  // A few large writes: node frames each as its own chunk, so never one per object.
+  for (const part of body) res.write(part);
+  res.end();
 }
 
 function filterFrom(query: URLSearchParams, name?: string): ObjectFilter {
