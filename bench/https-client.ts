@@ -1,14 +1,9 @@
 // What the benchmarks talk to the API server with: a keep-alive HTTPS client holding the
 // admin credentials of the server's kubeconfig, and a typical object to create.
-import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { parse as parseYaml } from 'yaml';
+import type { Credentials } from '../test/support/apiserver.js';
 
-export interface Credentials {
-  ca: string;
-  cert: string;
-  key: string;
-}
+export { readCredentials } from '../test/support/apiserver.js';
 
 export interface Client {
   call(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: Buffer }>;
@@ -32,16 +27,6 @@ export function client(port: number, creds: Credentials, maxSockets: number): Cl
         req.on('error', rej);
         req.end(body);
       }),
-  };
-}
-
-export async function readCreds(kubeconfig: string): Promise<Credentials> {
-  const doc = parseYaml(await readFile(kubeconfig, 'utf8'));
-  const b64 = (s: string): string => Buffer.from(s, 'base64').toString();
-  return {
-    ca: b64(doc.clusters[0].cluster['certificate-authority-data']),
-    cert: b64(doc.users[0].user['client-certificate-data']),
-    key: b64(doc.users[0].user['client-key-data']),
   };
 }
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startApiServer } from '../../test/support/apiserver.js';
 import { startEtcd } from '../../test/support/etcd.js';
-import { client, readCreds, router } from '../https-client.js';
+import { client, readCredentials, router } from '../https-client.js';
 import { buildShipped, ROOT } from '../shipped.js';
 
 const CLIENTS = 32;
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   buildShipped();
   const etcd = await startEtcd();
   const server = await startApiServer({ backend: 'etcd', etcd, code: 'dist' });
-  const creds = await readCreds(server.kubeconfig);
+  const creds = await readCredentials(server.kubeconfig);
   const api = client(server.port, creds, CLIENTS);
   const raw = new Etcd3({ hosts: etcd.endpoint });
   const base = '/apis/bgp.miloapis.com/v1alpha1/namespaces';

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Storage, TxnOp } from '../../storage/interface.js';
 import { startApiServer } from '../../test/support/apiserver.js';
 import { startEtcd, type RunningEtcd } from '../../test/support/etcd.js';
-import { client, readCreds, router } from '../https-client.js';
+import { client, readCredentials, router } from '../https-client.js';
 import { shipped } from '../shipped.js';
 
 const { EmbeddedStorage } = await shipped<typeof import('../../storage/embedded/index.js')>('storage/embedded/index.js');
@@ -145,7 +145,7 @@ async function measure(name: string, storage: Storage): Promise<{ throughputRati
 /** Allocations and plain creates as clients make them: HTTPS requests to the compiled server. */
 async function measureApi(etcd: RunningEtcd): Promise<number> {
   const server = await startApiServer({ backend: 'etcd', etcd, code: 'dist' });
-  const api = client(server.port, await readCreds(server.kubeconfig), CLIENTS);
+  const api = client(server.port, await readCredentials(server.kubeconfig), CLIENTS);
   const expect = async (call: Promise<{ status: number; body: Buffer }>, status: number) => {
     const res = await call;
     if (res.status !== status) throw new Error(`answered ${res.status}, not ${status}: ${res.body}`);

@@ -30,6 +30,7 @@ import { handleResource, requestVerb, type ServedResource, type SubresourceHandl
 import { parseResourcePath, type ResourcePath } from './resource-path.js';
 import { runFilters, type Filter } from './serving/filters.js';
 import { maxInFlight, type InFlightLimits } from './serving/in-flight.js';
+import { requestUrl } from './serving/request-class.js';
 import { requestTimeout } from './serving/request-timeout.js';
 import { hardenedServerOptions } from './serving/server-options.js';
 import type { ServingCertificate } from './serving/serving-certificate.js';
@@ -161,9 +162,15 @@ export class ApiServer {
     const app = this.app(filters);
     const chain = [filters.logRequest, ...filters.guards];
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
-      const path = resourcePath(pathOf(req.url));
+      let url: URL;
+      try {
+        url = requestUrl(req);
+      } catch {
+        return this.fail(errors.badRequest(`the request target ${JSON.stringify(req.url)} is not a valid URL path`), req, res);
+      }
+      const path = resourcePath(url.pathname);
       if (!path) return void app(req, res);
-      runFilters(chain, req, res, () => this.serveResource(req, res, path), (err) => this.fail(err, req, res));
+      runFilters(chain, req, res, () => this.serveResource(req, res, path, url), (err) => this.fail(err, req, res));
     };
     const { serving } = this.config;
     // Client certificates are asked for, not required: bearer tokens and the probes need none.
@@ -272,7 +279,7 @@ export class ApiServer {
     // serveResource, where their verb is known.
     app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
       try {
-        await this.authorize(nonResourceAttributes(req.user!, req.method, pathOf(req.originalUrl)));
+        await this.authorize(nonResourceAttributes(req.user!, req.method, requestUrl(req).pathname));
         next();
       } catch (err) {
         next(err);
@@ -315,8 +322,7 @@ export class ApiServer {
     return app;
   }
 
-  private async serveResource(req: IncomingMessage & Authenticated, res: ServerResponse, path: ResourcePath): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+  private async serveResource(req: IncomingMessage & Authenticated, res: ServerResponse, path: ResourcePath, url: URL): Promise<void> {
     const served = this.resources.get(`${path.group}/${path.version}/${path.resource}`);
     if (!served) throw errors.notFound({ group: path.group, resource: path.resource }, path.name ?? '');
     const custom = path.subresource ? served.subresources.get(path.subresource) : undefined;
@@ -358,15 +364,6 @@ export class ApiServer {
   private async storageAnswers(): Promise<boolean> {
     const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref());
     return Promise.race([this.config.storage.currentRevision().then(() => true, () => false), timeout]);
-  }
-}
-
-/** The path a request names; a target no URL parser accepts names no resource either. */
-function pathOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '/', 'https://localhost').pathname;
-  } catch {
-    return url ?? '/';
   }
 }
 

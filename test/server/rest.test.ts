@@ -420,6 +420,21 @@ describe.each<Backend>(['embedded', 'etcd'])('REST semantics on the %s backend',
     });
   });
 
+  describe('request targets', () => {
+    it('answers a target no URL parser accepts with 400, and an absolute-form target like its path', async () => {
+      const request = (target: string) => server.rawRequest(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      const invalid = await request('http://[');
+      expect(invalid.status, invalid.body).toBe(400);
+      expect(JSON.parse(invalid.body.replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, ''))).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
+      const absolute = await request(`http://localhost${routersPath('targets')}`);
+      expect(absolute.status, absolute.body).toBe(200);
+      expect(absolute.body).toContain('"kind":"BGPRouterList"');
+      expect((await request('/apis/bgp.miloapis.com/v1alpha1/namespaces/%zz/bgprouters')).status).toBe(404);
+      // The server is still there for everyone else.
+      expect((await api('GET', routersPath('targets'))).status).toBe(200);
+    });
+  });
+
   describe('discovery and probes', () => {
     it('serves /api, /apis, /apis/<group> and /apis/<group>/<version>', async () => {
       expect((await api('GET', '/api')).json()).toMatchObject({ kind: 'APIVersions', versions: [] });

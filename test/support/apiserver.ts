@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -32,6 +33,12 @@ export interface RunningApiServer {
   kubectlStream(args: string[], opts?: { env?: Record<string, string> }): KubectlStream;
   /** An HTTPS request authenticated as the admin, unless `anonymous`. */
   request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; anonymous?: boolean }): Promise<HttpResult>;
+  /**
+   * Sends `head` (request line and headers, as written; it should ask for `Connection:
+   * close`) over TLS with the admin certificate, for request targets no HTTP client would
+   * send; resolves with the response's status code and body once the server closes.
+   */
+  rawRequest(head: string): Promise<{ status: number; body: string }>;
   /** Opens a watch and collects its newline-delimited events. */
   watch(path: string, opts?: { headers?: Record<string, string> }): WatchCollector;
   /** What the server process printed (its warnings and errors), for failure messages. */
@@ -77,7 +84,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const NODE_ARGS = { source: ['--import', 'tsx', 'src/cli/apiserver.ts'], dist: ['dist/src/cli/apiserver.js'] };
 const MAX_OUTPUT_CHARS = 200_000;
 
-interface Credentials {
+export interface Credentials {
   ca: string;
   cert: string;
   key: string;
@@ -211,6 +218,7 @@ export async function startApiServer(opts: StartOptions = { backend: 'embedded' 
       };
     },
     request: (method, path, o = {}) => httpRequest(port, adminCredentials(), method, path, o),
+    rawRequest: (head) => rawTlsRequest(port, adminCredentials(), head),
     watch: (path, o = {}) => openWatch(port, adminCredentials(), path, o.headers ?? {}),
     output: () => output,
     stop: async () => {
@@ -247,7 +255,8 @@ export async function startApiServer(opts: StartOptions = { backend: 'embedded' 
   }
 }
 
-async function readCredentials(kubeconfig: string): Promise<Credentials> {
+/** The admin credentials and CA of a kubeconfig the server wrote. */
+export async function readCredentials(kubeconfig: string): Promise<Credentials> {
   const doc = parseYaml(await readFile(kubeconfig, 'utf8')) as {
     clusters: { cluster: { 'certificate-authority-data': string } }[];
     users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
@@ -258,6 +267,19 @@ async function readCredentials(kubeconfig: string): Promise<Credentials> {
     cert: b64(doc.users[0]!.user['client-certificate-data']),
     key: b64(doc.users[0]!.user['client-key-data']),
   };
+}
+
+function rawTlsRequest(port: number, creds: Credentials, head: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTls({ host: '127.0.0.1', port, ca: creds.ca, cert: creds.cert, key: creds.key, servername: 'localhost' }, () => socket.write(head));
+    let response = '';
+    socket.on('data', (d: Buffer) => (response += d.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
+      resolve({ status, body: response.slice(response.indexOf('\r\n\r\n') + 4) });
+    });
+  });
 }
 
 function httpRequest(

@@ -4,9 +4,20 @@ import type { IncomingMessage } from 'node:http';
 
 const HEALTH_PATHS = ['/healthz', '/livez', '/readyz'];
 
-function requestUrl(req: IncomingMessage): URL {
-  // Express rewrites req.url inside mounted routers; originalUrl is what the client sent.
-  return new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'https://localhost');
+const parsedUrls = new WeakMap<IncomingMessage, URL>();
+
+/**
+ * The URL the client sent, parsed once per request however many filters ask. Throws
+ * on a target no URL parser accepts.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  let url = parsedUrls.get(req);
+  if (!url) {
+    // Express rewrites req.url inside mounted routers; originalUrl is what the client sent.
+    url = new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'https://localhost');
+    parsedUrls.set(req, url);
+  }
+  return url;
 }
 
 export function isHealthProbe(req: IncomingMessage): boolean {
