@@ -477,6 +477,31 @@ export function runStorageConformance(
         expect(fresh.errors).toEqual([]);
         fresh.close();
       });
+
+      it('keeps the latest value of every live key, non-ASCII keys too, and forgets deleted ones', async () => {
+        const names = ['plain', 'é', '😀', '～'];
+        for (const name of names) {
+          const v1 = await storage.create(`${p}c/${name}`, bytes(`${name}1`));
+          await storage.update(`${p}c/${name}`, bytes(`${name}2`), v1.modRevision);
+        }
+        await storage.delete(`${p}c/é`);
+        // Compacted past the delete: nothing of that key is left to keep.
+        await storage.create(`${p}elsewhere`, bytes('x'));
+        await storage.compact(await storage.currentRevision());
+
+        const live = names.filter((n) => n !== 'é');
+        for (const name of live) expect(text((await storage.get(`${p}c/${name}`))!)).toBe(`${name}2`);
+        expect(await storage.get(`${p}c/é`)).toBeNull();
+        expect((await storage.list(`${p}c/`)).items.map(text)).toEqual(live.map((n) => `${n}2`).sort(byteOrder));
+
+        // Compacted keys take new writes, and a deleted one can be created again.
+        const emoji = (await storage.get(`${p}c/😀`))!;
+        await storage.update(`${p}c/😀`, bytes('😀3'), emoji.modRevision);
+        await storage.create(`${p}c/é`, bytes('é3'));
+        expect(text((await storage.get(`${p}c/😀`))!)).toBe('😀3');
+        expect(text((await storage.get(`${p}c/é`))!)).toBe('é3');
+        expect((await storage.list(`${p}c/`)).items.map(text)).toEqual(['plain2', 'é3', '～2', '😀3'].sort(byteOrder));
+      });
     });
   });
 }
