@@ -19,25 +19,15 @@ import { startApiServer } from '../../test/support/apiserver.js';
 import { startEtcd } from '../../test/support/etcd.js';
 import { client, readCredentials, router } from '../https-client.js';
 import { buildShipped, ROOT } from '../shipped.js';
+import { throughput as closedLoop } from '../closed-loop.js';
 
 const CLIENTS = 32;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const LIST_SIZE = Number(process.env.BENCH_LIST_SIZE ?? 10_000);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
 
-async function throughput(op: (i: number) => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const deadline = Date.now() + DURATION_MS;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, w) => {
-      for (let i = w; Date.now() < deadline; i += CLIENTS) {
-        await op(i);
-        count++;
-      }
-    }),
-  );
-  return count / (DURATION_MS / 1000);
-}
+/** Operations per second with CLIENTS closed-loop workers. */
+const throughput = (op: (i: number) => Promise<unknown>): Promise<number> => closedLoop(CLIENTS, DURATION_MS, op);
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -13,6 +13,7 @@ import { Etcd3 } from 'etcd3';
 import type { Storage } from '../../storage/interface.js';
 import { startEtcd } from '../../test/support/etcd.js';
 import { shipped } from '../shipped.js';
+import { throughput as closedLoop } from '../closed-loop.js';
 
 const { EmbeddedStorage } = await shipped<typeof import('../../storage/embedded/index.js')>('storage/embedded/index.js');
 const { EtcdStorage } = await shipped<typeof import('../../storage/etcd.js')>('storage/etcd.js');
@@ -27,19 +28,7 @@ interface Ops {
 }
 
 /** Operations per second with CLIENTS closed-loop workers. */
-async function throughput(op: (i: number) => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const deadline = Date.now() + DURATION_MS;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, worker) => {
-      for (let i = worker; Date.now() < deadline; i += CLIENTS) {
-        await op(i);
-        count++;
-      }
-    }),
-  );
-  return count / (DURATION_MS / 1000);
-}
+const throughput = (op: (i: number) => Promise<unknown>): Promise<number> => closedLoop(CLIENTS, DURATION_MS, op);
 
 async function measure(name: string, ops: Ops): Promise<{ puts: number; gets: number }> {
   const puts = await throughput((i) => ops.put(i));

@@ -20,8 +20,9 @@ import * as errors from '../meta/status.js';
 import { ConsistentRevision } from '../registry/consistent-revision.js';
 import { ResourceStore, type WriteHooks } from '../registry/resource-store.js';
 import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from './auth.js';
+import { authenticationFilter } from './authentication/filter.js';
 import { forbiddenError } from './authorization/forbidden.js';
-import { nonResourceAttributes } from './authorization/non-resource.js';
+import { nonResourceAttributes, resourceAttributes } from './authorization/request-attributes.js';
 import { buildDiscovery } from './discovery.js';
 import { ServerMetrics } from './metrics.js';
 import { negotiate } from './negotiation.js';
@@ -229,14 +230,7 @@ export class ApiServer {
       });
       next();
     };
-    const authenticate: Filter = (req, _res, next) => {
-      authenticator.authenticate(req).then((user) => {
-        if (!user) return next(errors.unauthorized('Unauthorized'));
-        (req as Authenticated).user = user;
-        next();
-      }, next);
-    };
-    return { logRequest, guards: [authenticate, maxInFlight(this.config.inFlight), requestTimeout(this.config.requestTimeoutMs)] };
+    return { logRequest, guards: [authenticationFilter(authenticator), maxInFlight(this.config.inFlight), requestTimeout(this.config.requestTimeoutMs)] };
   }
 
   /** Every failure leaves as a metav1.Status; anything unexpected is a 500 that is logged. */
@@ -329,18 +323,7 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     const verb = requestVerb(method, path, url.searchParams, custom);
     if (!verb) throw errors.methodNotSupported({ group: path.group, resource: path.resource }, method);
-    await this.authorize({
-      user: req.user!,
-      verb,
-      resourceRequest: true,
-      path: url.pathname,
-      apiGroup: path.group,
-      apiVersion: path.version,
-      resource: path.resource,
-      subresource: path.subresource || undefined,
-      namespace: path.namespace,
-      name: path.name,
-    });
+    await this.authorize(resourceAttributes(req.user!, verb, path, url.pathname));
     const metricVerb = METRIC_VERBS[verb];
     const timer = this.metrics.requestDuration.startTimer({ verb: metricVerb, group: path.group, resource: path.resource, subresource: path.subresource });
     res.on('finish', () => {

@@ -12,7 +12,8 @@ import { requireBinary } from '../support/binaries.js';
 import * as errors from '../../src/meta/status.js';
 import type { Authenticator, Authorizer, RequestAttributes, UserInfo } from '../../src/server/auth.js';
 import { forbiddenError } from '../../src/server/authorization/forbidden.js';
-import { nonResourceAttributes } from '../../src/server/authorization/non-resource.js';
+import { authenticationFilter } from '../../src/server/authentication/filter.js';
+import { nonResourceAttributes, resourceAttributes } from '../../src/server/authorization/request-attributes.js';
 import { decodeDocument, readBody } from '../../src/server/body.js';
 import { requestVerb } from '../../src/server/resource-handler.js';
 import { parseResourcePath } from '../../src/server/resource-path.js';
@@ -56,16 +57,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   app.get('/livez', (_req, res) => void res.type('text/plain').send('ok'));
   app.get('/readyz', (_req, res) => void res.status(draining ? 503 : 200).type('text/plain').send(draining ? 'shutting down' : 'ok'));
 
-  app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
-    try {
-      const user = await options.authenticator.authenticate(req);
-      if (!user) throw errors.unauthorized('Unauthorized');
-      req.user = user;
-      next();
-    } catch (err) {
-      next(err);
-    }
-  });
+  app.use(authenticationFilter(options.authenticator));
   app.use(maxInFlight(options.inFlight));
   app.use(requestTimeout(options.requestTimeoutMs));
   app.use(async (req: AuthedRequest, _res: Response, next: NextFunction) => {
@@ -134,18 +126,7 @@ function requestAttributes(req: AuthedRequest): RequestAttributes {
   const path = parseResourcePath(url.pathname);
   const verb = path && requestVerb(req.method, path, url.searchParams);
   if (!path || !verb) return nonResourceAttributes(req.user!, req.method, url.pathname);
-  return {
-    user: req.user!,
-    verb,
-    resourceRequest: true,
-    path: url.pathname,
-    apiGroup: path.group,
-    apiVersion: path.version,
-    resource: path.resource,
-    subresource: path.subresource || undefined,
-    namespace: path.namespace,
-    name: path.name,
-  };
+  return resourceAttributes(req.user!, verb, path, url.pathname);
 }
 
 export interface Reply {
